@@ -1,0 +1,123 @@
+//! The log: where topics live. One trait, two implementations: the embedded log (SQLite under
+//! `data.dir`, the default) and Kafka (a later issue, through rdkafka).
+//!
+//! What must stay true for every implementation:
+//! - `append` returns only when the records are durable (embedded: synced to disk; Kafka:
+//!   acknowledged by all in-sync replicas), so the caller may then store source offsets or
+//!   answer an HTTP push.
+//! - offsets per partition start at 0 and grow by one per record; a consumer group's committed
+//!   offset is the next offset to read (Kafka's convention).
+//! - batches are the unit: no call per record.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+
+use schemas::TopicPartition;
+
+/// A record as the log stores it: bytes only. Converters run before and after the log.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LogRecord {
+    /// Requested partition; None: by key hash when there is a key, else round robin.
+    pub partition: Option<i32>,
+    pub key: Option<Bytes>,
+    /// None is a tombstone.
+    pub value: Option<Bytes>,
+    pub headers: Vec<(String, Option<Bytes>)>,
+    /// Milliseconds since the epoch; None: the log's append time.
+    pub timestamp: Option<i64>,
+}
+
+/// A record read back, with where it lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsumedRecord {
+    pub topic: String,
+    pub partition: i32,
+    pub offset: i64,
+    pub timestamp: i64,
+    pub key: Option<Bytes>,
+    pub value: Option<Bytes>,
+    pub headers: Vec<(String, Option<Bytes>)>,
+}
+
+/// Where one appended record landed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Appended {
+    pub partition: i32,
+    pub offset: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subscription {
+    Topics(Vec<String>),
+    /// A regular expression matched against whole topic names, re-evaluated as topics appear.
+    Pattern(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    #[error("unknown topic {0}")]
+    UnknownTopic(String),
+    #[error("topic {topic} has no partition {partition}")]
+    UnknownPartition { topic: String, partition: i32 },
+    #[error("invalid topic name {0:?}: use letters, digits, '.', '_' and '-' (at most 249)")]
+    InvalidTopic(String),
+    /// The log cannot be reached or written right now; retrying can help.
+    #[error("log unavailable: {0}")]
+    Unavailable(String),
+    #[error("log storage error: {0}")]
+    Storage(String),
+}
+
+impl LogError {
+    pub fn retriable(&self) -> bool {
+        matches!(self, LogError::Unavailable(_))
+    }
+}
+
+pub type LogResult<T> = Result<T, LogError>;
+
+#[async_trait]
+pub trait Log: Send + Sync + 'static {
+    /// Creates the topic if missing (idempotent). Appends to a missing topic create it with
+    /// the worker's defaults, as Kafka's auto-creation does.
+    async fn create_topic(&self, topic: &str, partitions: i32) -> LogResult<()>;
+
+    /// Topic names and partition counts.
+    async fn topics(&self) -> LogResult<BTreeMap<String, i32>>;
+
+    /// Appends a batch to one topic; returns where each record landed, in order, once durable.
+    async fn append(&self, topic: &str, records: Vec<LogRecord>) -> LogResult<Vec<Appended>>;
+
+    /// A consumer in `group` (consumer groups keep committed offsets). Without a committed
+    /// offset a partition is read from the earliest retained offset.
+    async fn consumer(&self, group: &str, subscription: Subscription) -> LogResult<Box<dyn LogConsumer>>;
+
+    /// Committed offsets of a group (next offset to read per partition).
+    async fn committed(&self, group: &str) -> LogResult<BTreeMap<TopicPartition, i64>>;
+
+    /// Overwrites (or, with None, deletes) committed offsets of a group: the offsets API of a
+    /// STOPPED sink connector uses this.
+    async fn set_committed(
+        &self,
+        group: &str,
+        offsets: BTreeMap<TopicPartition, Option<i64>>,
+    ) -> LogResult<()>;
+
+    /// Deletes a consumer group's committed offsets entirely.
+    async fn delete_group(&self, group: &str) -> LogResult<()>;
+}
+
+#[async_trait]
+pub trait LogConsumer: Send {
+    /// Up to `max` records, waiting at most `timeout` for the first one. An empty Vec on timeout.
+    async fn poll(&mut self, max: usize, timeout: Duration) -> LogResult<Vec<ConsumedRecord>>;
+
+    /// Commits next-offsets for the group.
+    async fn commit(&mut self, offsets: &BTreeMap<TopicPartition, i64>) -> LogResult<()>;
+
+    /// Moves the read position of one partition (the next poll starts there).
+    async fn seek(&mut self, partition: &TopicPartition, offset: i64) -> LogResult<()>;
+}

@@ -1,0 +1,1 @@
+//! sinks: filled in by the foundation work.
