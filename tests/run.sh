@@ -18,7 +18,7 @@ cargo build --workspace --all-targets --locked
 echo "== cargo test"
 cargo test --workspace --locked -- --test-threads="${WEIR_TEST_THREADS:-2}"
 
-if [ -z "${WEIR_SKIP_PYTHON:-}" ] && [ -x tests/python/run.sh ]; then
+if [ -z "${WEIR_SKIP_PYTHON:-}" ] && [ -f tests/python/run.sh ]; then
   echo "== real clients (confluent-kafka, Python)"
   bash tests/python/run.sh
 fi
