@@ -81,7 +81,11 @@ impl Metrics {
             "Time to move one batch through a task",
             batch_seconds.clone(),
         );
-        registry.register("connectors", "Connectors configured on this worker", connectors.clone());
+        registry.register(
+            "connectors",
+            "Connectors configured on this worker",
+            connectors.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             records_read,

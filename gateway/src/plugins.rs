@@ -38,6 +38,14 @@ pub enum Factory {
     Sink(SinkFactory),
 }
 
+impl std::fmt::Debug for Plugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Plugin")
+            .field("class", &self.class)
+            .finish_non_exhaustive()
+    }
+}
+
 pub struct Plugin {
     /// The Kafka / Confluent class name: what `GET /connector-plugins` shows.
     pub class: &'static str,
@@ -132,7 +140,10 @@ mod tests {
             assert_eq!(p.alias, "FileStreamSource");
             assert_eq!(p.connector_type(), ConnectorType::Source);
         }
-        assert_eq!(find("FileStreamSink").map(Plugin::connector_type), Some(ConnectorType::Sink));
+        assert_eq!(
+            find("FileStreamSink").map(Plugin::connector_type),
+            Some(ConnectorType::Sink)
+        );
         assert!(find("com.example.Nope").is_none());
         assert!(unknown_class_message("com.example.Nope").contains("com.example.Nope"));
     }

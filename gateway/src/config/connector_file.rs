@@ -18,27 +18,27 @@ pub struct ConnectorFile {
 pub fn load_connector_file(file: &Path) -> Result<ConnectorFile, ConfigError> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| ConfigError::file(file, format!("cannot read the connector file: {e}")))?;
-    let is_properties = file.extension().is_some_and(|e| e == "properties")
-        || !text.trim_start().starts_with('{');
+    let is_properties =
+        file.extension().is_some_and(|e| e == "properties") || !text.trim_start().starts_with('{');
     let config = if is_properties {
         parse_properties(&text, file)?
     } else {
         let value: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| ConfigError::file(file, format!("not valid JSON: {e}")))?;
-        let map = match value.get("config") {
+
+        match value.get("config") {
             Some(config) => {
                 let mut map = json_config_map(config).map_err(|e| e.in_file(file))?;
                 if let Some(name) = value.get("name") {
-                    let name = name.as_str().ok_or_else(|| {
-                        ConfigError::key("name", "must be a string").in_file(file)
-                    })?;
+                    let name = name
+                        .as_str()
+                        .ok_or_else(|| ConfigError::key("name", "must be a string").in_file(file))?;
                     map.insert("name".to_owned(), name.to_owned());
                 }
                 map
             }
             None => json_config_map(&value).map_err(|e| e.in_file(file))?,
-        };
-        map
+        }
     };
     let name = config
         .get("name")
@@ -65,7 +65,7 @@ pub fn json_config_map(value: &serde_json::Value) -> Result<BTreeMap<String, Str
                 out.insert(k.clone(), s);
             }
             Ok(None) => {}
-            Err(()) => {
+            Err(NotAScalar) => {
                 return Err(ConfigError::key(k, "must be a string, a number or a boolean"));
             }
         }
@@ -73,14 +73,18 @@ pub fn json_config_map(value: &serde_json::Value) -> Result<BTreeMap<String, Str
     Ok(out)
 }
 
+/// A JSON object or array where a config value (text) was expected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotAScalar;
+
 /// A config value as text; None for null; Err for objects and arrays.
-pub fn json_scalar(v: &serde_json::Value) -> Result<Option<String>, ()> {
+pub fn json_scalar(v: &serde_json::Value) -> Result<Option<String>, NotAScalar> {
     match v {
         serde_json::Value::String(s) => Ok(Some(s.clone())),
         serde_json::Value::Number(n) => Ok(Some(n.to_string())),
         serde_json::Value::Bool(b) => Ok(Some(b.to_string())),
         serde_json::Value::Null => Ok(None),
-        _ => Err(()),
+        _ => Err(NotAScalar),
     }
 }
 
@@ -126,7 +130,11 @@ mod tests {
         let err = load_connector_file(&no_name).unwrap_err().to_string();
         assert!(err.starts_with(&no_name.display().to_string()), "{err}");
         assert!(err.contains("name: missing"), "{err}");
-        let nested = write(dir.path(), "y.json", r#"{"name": "n", "config": {"file": {"a": 1}}}"#);
+        let nested = write(
+            dir.path(),
+            "y.json",
+            r#"{"name": "n", "config": {"file": {"a": 1}}}"#,
+        );
         let err = load_connector_file(&nested).unwrap_err().to_string();
         assert!(err.contains("y.json: file: must be a string"), "{err}");
         let broken = write(dir.path(), "z.json", r#"{"name": "n", "#);

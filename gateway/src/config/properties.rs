@@ -19,10 +19,7 @@ pub fn parse_properties(text: &str, file: &Path) -> Result<BTreeMap<String, Stri
     let mut out = BTreeMap::new();
     for line in PropertiesIter::new_with_encoding(text.as_bytes(), encoding_rs::UTF_8) {
         let line = line.map_err(|e| {
-            let at = e
-                .line_number()
-                .map(|n| format!("line {n}: "))
-                .unwrap_or_default();
+            let at = e.line_number().map(|n| format!("line {n}: ")).unwrap_or_default();
             ConfigError::file(file, format!("{at}not a valid properties file: {e}"))
         })?;
         if let LineContent::KVPair(key, value) = line.consume_content() {

@@ -45,7 +45,9 @@ fn resolve_reference(key: &str, reference: &str) -> Result<String, ConfigError> 
     let Some((provider, rest)) = reference.split_once(':') else {
         return Err(ConfigError::key(
             key,
-            format!("config reference ${{{reference}}} has no provider; use ${{env:NAME}} or ${{file:PATH:KEY}}"),
+            format!(
+                "config reference ${{{reference}}} has no provider; use ${{env:NAME}} or ${{file:PATH:KEY}}"
+            ),
         ));
     };
     match provider {
@@ -65,12 +67,16 @@ fn resolve_reference(key: &str, reference: &str) -> Result<String, ConfigError> 
             };
             let path = Path::new(path);
             let text = std::fs::read_to_string(path).map_err(|e| {
-                ConfigError::key(key, format!("cannot read {} for ${{file:...}}: {e}", path.display()))
+                ConfigError::key(
+                    key,
+                    format!("cannot read {} for ${{file:...}}: {e}", path.display()),
+                )
             })?;
             let props = parse_properties(&text, path).map_err(|e| ConfigError::key(key, e.to_string()))?;
-            props.get(wanted).cloned().ok_or_else(|| {
-                ConfigError::key(key, format!("{} has no key {wanted}", path.display()))
-            })
+            props
+                .get(wanted)
+                .cloned()
+                .ok_or_else(|| ConfigError::key(key, format!("{} has no key {wanted}", path.display())))
         }
         other => Err(ConfigError::key(
             key,

@@ -128,20 +128,19 @@ impl WorkerConfig {
         };
         let warnings = raw
             .keys()
-            .filter(|k| {
-                !KNOWN_KEYS.contains(&k.as_str()) && !KNOWN_PREFIXES.iter().any(|p| k.starts_with(p))
-            })
+            .filter(|k| !KNOWN_KEYS.contains(&k.as_str()) && !KNOWN_PREFIXES.iter().any(|p| k.starts_with(p)))
             .map(|k| format!("unknown worker key {k} is ignored"))
             .collect();
         let state_storage_url = get("state.storage.url").map(str::to_owned);
-        if let Some(url) = &state_storage_url {
-            if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://"))
-            {
-                return Err(ConfigError::key(
-                    "state.storage.url",
-                    format!("{url:?} is not a sqlite: or postgres:// URL"),
-                ));
-            }
+        if let Some(url) = &state_storage_url
+            && !(url.starts_with("sqlite:")
+                || url.starts_with("postgres://")
+                || url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::key(
+                "state.storage.url",
+                format!("{url:?} is not a sqlite: or postgres:// URL"),
+            ));
         }
         let config = WorkerConfig {
             listeners,
@@ -195,7 +194,13 @@ pub fn strip_prefix(raw: &BTreeMap<String, String>, prefix: &str) -> BTreeMap<St
         .collect()
 }
 
-fn int_in(raw: &BTreeMap<String, String>, key: &str, default: i64, min: i64, max: i64) -> Result<i64, ConfigError> {
+fn int_in(
+    raw: &BTreeMap<String, String>,
+    key: &str,
+    default: i64,
+    min: i64,
+    max: i64,
+) -> Result<i64, ConfigError> {
     let Some(value) = raw.get(key).map(|v| v.trim()).filter(|v| !v.is_empty()) else {
         return Ok(default);
     };
@@ -203,7 +208,10 @@ fn int_in(raw: &BTreeMap<String, String>, key: &str, default: i64, min: i64, max
         .parse()
         .map_err(|_| ConfigError::key(key, format!("{value:?} is not a whole number")))?;
     if n < min || n > max {
-        return Err(ConfigError::key(key, format!("{n} is out of range [{min}, {max}]")));
+        return Err(ConfigError::key(
+            key,
+            format!("{n} is out of range [{min}, {max}]"),
+        ));
     }
     Ok(n)
 }
@@ -227,7 +235,9 @@ pub fn parse_listeners(value: &str) -> Result<Vec<Listener>, ConfigError> {
         let (host, port) = rest
             .rsplit_once(':')
             .ok_or_else(|| bad("missing :PORT (use :0 for any free port)"))?;
-        let port: u16 = port.parse().map_err(|_| bad("the port is not a number in 0..65535"))?;
+        let port: u16 = port
+            .parse()
+            .map_err(|_| bad("the port is not a number in 0..65535"))?;
         let host = host.trim_start_matches('[').trim_end_matches(']');
         let host = if host.is_empty() { "0.0.0.0" } else { host };
         out.push(Listener {
@@ -236,7 +246,10 @@ pub fn parse_listeners(value: &str) -> Result<Vec<Listener>, ConfigError> {
         });
     }
     if out.is_empty() {
-        return Err(ConfigError::key("listeners", "no listener given; expected http://HOST:PORT"));
+        return Err(ConfigError::key(
+            "listeners",
+            "no listener given; expected http://HOST:PORT",
+        ));
     }
     Ok(out)
 }
@@ -275,10 +288,16 @@ mod tests {
              key.converter.schemas.enable=false\nplugin.path=/usr/share/java\nmystery=1\n",
         )
         .unwrap();
-        assert_eq!(c.value_converter.class, "org.apache.kafka.connect.storage.StringConverter");
+        assert_eq!(
+            c.value_converter.class,
+            "org.apache.kafka.connect.storage.StringConverter"
+        );
         assert_eq!(c.key_converter.class, "JsonConverter");
         assert_eq!(c.key_converter.props["schemas.enable"], "false");
-        assert_eq!(c.warnings, vec!["unknown worker key mystery is ignored".to_string()]);
+        assert_eq!(
+            c.warnings,
+            vec!["unknown worker key mystery is ignored".to_string()]
+        );
     }
 
     #[test]
@@ -290,8 +309,16 @@ mod tests {
         let err = load("listeners=http://localhost\n").unwrap_err();
         assert!(err.problem.contains("PORT"), "{err}");
         let err = load("bootstrap.servers=localhost:9092\n").unwrap_err();
-        assert!(err.problem.contains("Kafka support is not available yet"), "{err}");
-        assert!(load("bootstrap.servers=embedded\n").unwrap().bootstrap_servers.is_none());
+        assert!(
+            err.problem.contains("Kafka support is not available yet"),
+            "{err}"
+        );
+        assert!(
+            load("bootstrap.servers=embedded\n")
+                .unwrap()
+                .bootstrap_servers
+                .is_none()
+        );
     }
 
     #[test]
@@ -301,9 +328,15 @@ mod tests {
         std::fs::write(&file, "topic.creation.default.partitions=0\n").unwrap();
         let err = WorkerConfig::load(&file).unwrap_err().to_string();
         assert!(err.starts_with(&file.display().to_string()), "{err}");
-        assert!(err.contains("topic.creation.default.partitions: 0 is out of range"), "{err}");
+        assert!(
+            err.contains("topic.creation.default.partitions: 0 is out of range"),
+            "{err}"
+        );
         let missing = WorkerConfig::load(&dir.path().join("nope.properties")).unwrap_err();
-        assert!(missing.to_string().contains("cannot read the worker file"), "{missing}");
+        assert!(
+            missing.to_string().contains("cannot read the worker file"),
+            "{missing}"
+        );
     }
 
     #[test]

@@ -19,7 +19,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/connectors", get(list).post(create))
         .route("/connectors/{name}", get(info).delete(delete))
-        .route("/connectors/{name}/config", get(get_config).put(put_config).patch(patch_config))
+        .route(
+            "/connectors/{name}/config",
+            get(get_config).put(put_config).patch(patch_config),
+        )
         .route("/connectors/{name}/status", get(status))
         .route("/connectors/{name}/restart", post(restart))
         .route("/connectors/{name}/pause", put(pause))
@@ -48,7 +51,8 @@ fn config_map(value: &Json_) -> ApiResult<BTreeMap<String, String>> {
 }
 
 fn task_id(name: &str, raw: &str) -> ApiResult<u32> {
-    raw.parse().map_err(|_| ApiError::not_found(format!("Unknown task: {name}-{raw}")))
+    raw.parse()
+        .map_err(|_| ApiError::not_found(format!("Unknown task: {name}-{raw}")))
 }
 
 async fn list(State(s): State<AppState>, Query(query): Query<Vec<(String, String)>>) -> ApiResult {
@@ -67,24 +71,27 @@ async fn list(State(s): State<AppState>, Query(query): Query<Vec<(String, String
 }
 
 async fn create(State(s): State<AppState>, ApiJson(body): ApiJson<Json_>) -> ApiResult {
-    let config_value = body
-        .get("config")
-        .ok_or_else(|| ApiError::bad_request("Connector config is missing: expected {\"name\": .., \"config\": {..}}"))?;
+    let config_value = body.get("config").ok_or_else(|| {
+        ApiError::bad_request("Connector config is missing: expected {\"name\": .., \"config\": {..}}")
+    })?;
     let mut config = config_map(config_value)?;
     let name = match body.get("name") {
         Some(Json_::String(n)) => n.trim().to_owned(),
-        Some(Json_::Null) | None => config.get("name").map(|n| n.trim().to_owned()).unwrap_or_default(),
+        Some(Json_::Null) | None => config
+            .get("name")
+            .map(|n| n.trim().to_owned())
+            .unwrap_or_default(),
         Some(_) => return Err(ApiError::bad_request("name: must be a string")),
     };
     if name.is_empty() {
         return Err(ApiError::bad_request("Connector name is missing: give \"name\""));
     }
-    if let Some(in_config) = config.get("name") {
-        if in_config.trim() != name {
-            return Err(ApiError::bad_request(format!(
-                "Connector name configuration ({in_config}) doesn't match connector name in the request ({name})"
-            )));
-        }
+    if let Some(in_config) = config.get("name")
+        && in_config.trim() != name
+    {
+        return Err(ApiError::bad_request(format!(
+            "Connector name configuration ({in_config}) doesn't match connector name in the request ({name})"
+        )));
     }
     config.insert("name".to_owned(), name.clone());
     let initial = match body.get("initial_state").and_then(Json_::as_str) {
@@ -122,7 +129,11 @@ async fn put_config(
 ) -> ApiResult {
     let config = config_map(&body)?;
     let created = s.runtime.put_config(&name, config).await?;
-    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, Json(s.runtime.info(&name)?)).into_response())
 }
 
@@ -136,7 +147,9 @@ async fn patch_config(
         .ok_or_else(|| ApiError::bad_request("the config patch must be a JSON object"))?;
     let mut patch = BTreeMap::new();
     for (k, v) in object {
-        let v = json_scalar(v).map_err(|()| ApiError::bad_request(format!("{k}: must be a string, a number, a boolean or null")))?;
+        let v = json_scalar(v).map_err(|_| {
+            ApiError::bad_request(format!("{k}: must be a string, a number, a boolean or null"))
+        })?;
         patch.insert(k.clone(), v);
     }
     s.runtime.patch_config(&name, patch).await?;

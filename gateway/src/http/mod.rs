@@ -1,7 +1,7 @@
 //! The HTTP API: one axum router assembled from one `router()` per resource.
 //!
 //! - [`connectors`]: Kafka Connect's `/connectors` resource.
-//! - [`plugins`]: `/connector-plugins`.
+//! - [`plugins`]: the `/connector-plugins` resource.
 //! - [`root`]: `GET /`, `/health`, `/metrics`.
 //! - the schema registry's router (crate::registry) merges in [`app`].
 //!
@@ -112,10 +112,15 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             let status = e.status();
-            ApiError::new(status, format!("could not read the request body: {}", e.body_text()))
+            ApiError::new(
+                status,
+                format!("could not read the request body: {}", e.body_text()),
+            )
         })?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(ApiError::bad_request("the request body is empty; a JSON document is expected"));
+            return Err(ApiError::bad_request(
+                "the request body is empty; a JSON document is expected",
+            ));
         }
         serde_json::from_slice(&bytes)
             .map(ApiJson)

@@ -16,7 +16,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/connector-plugins", get(list))
         .route("/connector-plugins/{plugin}/config", get(keys))
-        .route("/connector-plugins/{plugin}/config/validate", put(validate_config))
+        .route(
+            "/connector-plugins/{plugin}/config/validate",
+            put(validate_config),
+        )
 }
 
 async fn list() -> Response {
@@ -38,7 +41,8 @@ async fn validate_config(
     ApiJson(body): ApiJson<Json_>,
 ) -> Result<Response, ApiError> {
     let mut config = json_config_map(&body).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let p = plugins::find(&plugin).ok_or_else(|| ApiError::bad_request(plugins::unknown_class_message(&plugin)))?;
+    let p = plugins::find(&plugin)
+        .ok_or_else(|| ApiError::bad_request(plugins::unknown_class_message(&plugin)))?;
     match config.get("connector.class").map(|c| c.trim().to_owned()) {
         Some(included) if !p.is_named(&included) => {
             return Err(ApiError::bad_request(format!(

@@ -58,7 +58,10 @@ pub fn check_config(config: &BTreeMap<String, String>) -> RuntimeResult<Connecto
     match (v.plugin, messages.is_empty()) {
         (Some(plugin), true) => Ok(plugin.connector_type()),
         _ => {
-            let class = config.get("connector.class").map(String::as_str).unwrap_or("{type}");
+            let class = config
+                .get("connector.class")
+                .map(String::as_str)
+                .unwrap_or("{type}");
             Err(RuntimeError::BadRequest(format!(
                 "Connector configuration is invalid and contains the following {} error(s):\n{}\n\
                  You can also find the above list of errors at the endpoint \
@@ -80,6 +83,7 @@ impl Runtime {
                 .get("connector.class")
                 .and_then(|c| plugins::find(c))
                 .map_or(ConnectorType::Source, |p| p.connector_type());
+            let topics = self.shared.store.topics(&stored.name).await?;
             self.connectors.lock().insert(
                 stored.name.clone(),
                 ConnectorEntry {
@@ -88,7 +92,7 @@ impl Runtime {
                     kind,
                     status: Status::new(State::Unassigned),
                     tasks: Vec::new(),
-                    topics: Arc::new(Mutex::new(self.shared.store.topics(&stored.name).await?.into_iter().collect())),
+                    topics: Arc::new(Mutex::new(topics.into_iter().collect())),
                 },
             );
             self.start_connector(&stored.name);
@@ -121,7 +125,11 @@ impl Runtime {
     }
 
     /// `PATCH /connectors/{name}/config`: merges; a None value removes the key.
-    pub async fn patch_config(&self, name: &str, patch: BTreeMap<String, Option<String>>) -> RuntimeResult<()> {
+    pub async fn patch_config(
+        &self,
+        name: &str,
+        patch: BTreeMap<String, Option<String>>,
+    ) -> RuntimeResult<()> {
         let _guard = self.lifecycle.lock().await;
         let mut config = self.config(name)?;
         for (k, v) in patch {
@@ -142,18 +150,24 @@ impl Runtime {
         initial: Option<TargetState>,
     ) -> RuntimeResult<()> {
         if name.trim().is_empty() {
-            return Err(RuntimeError::BadRequest("Connector name cannot be empty".to_owned()));
+            return Err(RuntimeError::BadRequest(
+                "Connector name cannot be empty".to_owned(),
+            ));
         }
-        if let Some(in_config) = config.get("name") {
-            if in_config != name {
-                return Err(RuntimeError::BadRequest(format!(
-                    "Connector name configuration ({in_config}) doesn't match connector name in the URL ({name})"
-                )));
-            }
+        if let Some(in_config) = config.get("name")
+            && in_config != name
+        {
+            return Err(RuntimeError::BadRequest(format!(
+                "Connector name configuration ({in_config}) doesn't match connector name in the URL ({name})"
+            )));
         }
         config.insert("name".to_owned(), name.to_owned());
         let kind = check_config(&config)?;
-        let existing = self.connectors.lock().get(name).map(|e| (e.target, e.config.clone()));
+        let existing = self
+            .connectors
+            .lock()
+            .get(name)
+            .map(|e| (e.target, e.config.clone()));
         let target = existing
             .as_ref()
             .map_or(initial.unwrap_or(TargetState::Running), |(t, _)| *t);
@@ -179,7 +193,9 @@ impl Runtime {
                     topics: Arc::new(Mutex::new(Default::default())),
                 },
             );
-            self.shared.statuses.put(name, None, &Status::new(State::Unassigned));
+            self.shared
+                .statuses
+                .put(name, None, &Status::new(State::Unassigned));
             self.shared.metrics.set_connectors(self.connectors.lock().len());
         }
         self.start_connector(name);
@@ -207,7 +223,11 @@ impl Runtime {
         let _guard = self.lifecycle.lock().await;
         self.config(name)?;
         self.stop_tasks(name).await;
-        let tasks_max = self.connectors.lock().remove(name).map_or(0, |e| tasks_of(&e.config));
+        let tasks_max = self
+            .connectors
+            .lock()
+            .remove(name)
+            .map_or(0, |e| tasks_of(&e.config));
         self.shared.statuses.flush().await;
         self.shared.store.delete_connector(name).await?;
         self.shared.metrics.remove_connector(name, tasks_max);
@@ -229,7 +249,12 @@ impl Runtime {
             entry.target = target;
             !entry.tasks.is_empty()
         };
-        tracing::info!(connector = name, from = previous.as_str(), to = target.as_str(), "target state changed");
+        tracing::info!(
+            connector = name,
+            from = previous.as_str(),
+            to = target.as_str(),
+            "target state changed"
+        );
         match target {
             TargetState::Stopped => {
                 self.stop_tasks(name).await;
@@ -246,7 +271,12 @@ impl Runtime {
                         slot.control.send_replace(control);
                     }
                 }
-                if self.connectors.lock().get(name).is_some_and(|e| e.status.state != State::Failed) {
+                if self
+                    .connectors
+                    .lock()
+                    .get(name)
+                    .is_some_and(|e| e.status.state != State::Failed)
+                {
                     self.set_connector_status(name, Status::new(state_of(target)));
                 }
             }
@@ -260,7 +290,9 @@ impl Runtime {
     pub async fn restart(&self, name: &str, include_tasks: bool, only_failed: bool) -> RuntimeResult<()> {
         let (restart_connector, task_ids, all_tasks) = {
             let mut map = self.connectors.lock();
-            let entry = map.get_mut(name).ok_or_else(|| RuntimeError::NotFound(name.to_owned()))?;
+            let entry = map
+                .get_mut(name)
+                .ok_or_else(|| RuntimeError::NotFound(name.to_owned()))?;
             let restart_connector = !only_failed || entry.status.state == State::Failed;
             let mut ids = Vec::new();
             if include_tasks {
@@ -282,7 +314,11 @@ impl Runtime {
         let name = name.to_owned();
         tokio::spawn(async move {
             let _guard = runtime.lifecycle.lock().await;
-            let failed_connector = runtime.connectors.lock().get(&name).is_some_and(|e| e.tasks.is_empty());
+            let failed_connector = runtime
+                .connectors
+                .lock()
+                .get(&name)
+                .is_some_and(|e| e.tasks.is_empty());
             if restart_connector && (all_tasks || failed_connector) {
                 runtime.stop_tasks(&name).await;
                 runtime.start_connector(&name);
@@ -291,10 +327,8 @@ impl Runtime {
             for id in task_ids {
                 runtime.restart_task_locked(&name, id).await;
             }
-            if restart_connector {
-                if let Ok(target) = runtime.target(&name) {
-                    runtime.set_connector_status(&name, Status::new(state_of(target)));
-                }
+            if restart_connector && let Ok(target) = runtime.target(&name) {
+                runtime.set_connector_status(&name, Status::new(state_of(target)));
             }
         });
         Ok(())
@@ -305,7 +339,9 @@ impl Runtime {
         let _guard = self.lifecycle.lock().await;
         let known = {
             let map = self.connectors.lock();
-            let entry = map.get(name).ok_or_else(|| RuntimeError::NotFound(name.to_owned()))?;
+            let entry = map
+                .get(name)
+                .ok_or_else(|| RuntimeError::NotFound(name.to_owned()))?;
             entry.tasks.iter().any(|t| t.id == id)
         };
         if !known {
@@ -386,14 +422,21 @@ impl Runtime {
 
     fn prepare(&self, config: &BTreeMap<String, String>) -> Result<Prepared, String> {
         let resolved = resolve_all(config).map_err(|e| e.to_string())?;
-        let class = resolved.get("connector.class").map(String::as_str).unwrap_or_default();
+        let class = resolved
+            .get("connector.class")
+            .map(String::as_str)
+            .unwrap_or_default();
         let plugin = plugins::find(class).ok_or_else(|| plugins::unknown_class_message(class))?;
         let worker = &self.shared.worker;
         let converter = |key: &str, is_key: bool| {
             let (class, props) = match resolved.get(key).filter(|c| !c.trim().is_empty()) {
                 Some(class) => (class.clone(), strip_prefix(&resolved, key)),
                 None => {
-                    let setting = if is_key { &worker.key_converter } else { &worker.value_converter };
+                    let setting = if is_key {
+                        &worker.key_converter
+                    } else {
+                        &worker.value_converter
+                    };
                     (setting.class.clone(), setting.props.clone())
                 }
             };
@@ -404,11 +447,16 @@ impl Runtime {
         let subscription = match plugin.connector_type() {
             ConnectorType::Source => None,
             ConnectorType::Sink => {
-                let topics = resolved.get("topics").map(|t| schemas::config::split_list(t)).unwrap_or_default();
-                Some(match resolved.get("topics.regex").filter(|r| !r.trim().is_empty()) {
-                    Some(regex) if topics.is_empty() => Subscription::Pattern(regex.trim().to_owned()),
-                    _ => Subscription::Topics(topics),
-                })
+                let topics = resolved
+                    .get("topics")
+                    .map(|t| schemas::config::split_list(t))
+                    .unwrap_or_default();
+                Some(
+                    match resolved.get("topics.regex").filter(|r| !r.trim().is_empty()) {
+                        Some(regex) if topics.is_empty() => Subscription::Pattern(regex.trim().to_owned()),
+                        _ => Subscription::Topics(topics),
+                    },
+                )
             }
         };
         Ok(Prepared {
@@ -416,7 +464,9 @@ impl Runtime {
             factory: plugin.factory,
             key_converter,
             value_converter,
-            tolerate_errors: resolved.get("errors.tolerance").is_some_and(|t| t.trim() == "all"),
+            tolerate_errors: resolved
+                .get("errors.tolerance")
+                .is_some_and(|t| t.trim() == "all"),
             subscription,
             config: resolved,
         })
@@ -437,7 +487,9 @@ impl Runtime {
         };
         let (control, rx) = watch::channel(initial);
         let status = Arc::new(Mutex::new(Status::new(State::Unassigned)));
-        self.shared.statuses.put(name, Some(id), &Status::new(State::Unassigned));
+        self.shared
+            .statuses
+            .put(name, Some(id), &Status::new(State::Unassigned));
         let ctx = TaskContext {
             connector: name.to_owned(),
             task: id,
@@ -491,9 +543,15 @@ impl Runtime {
         let names = self.names();
         for name in names {
             self.set_connector_status(&name, Status::new(State::Unassigned));
-            let tasks = self.connectors.lock().get(&name).map_or(0, |e| tasks_of(&e.config));
+            let tasks = self
+                .connectors
+                .lock()
+                .get(&name)
+                .map_or(0, |e| tasks_of(&e.config));
             for task in 0..tasks {
-                self.shared.statuses.put(&name, Some(task), &Status::new(State::Unassigned));
+                self.shared
+                    .statuses
+                    .put(&name, Some(task), &Status::new(State::Unassigned));
             }
         }
         self.shared.statuses.flush().await;

@@ -29,7 +29,13 @@ impl Runtime {
     }
 
     fn ensure_stopped(&self, name: &str) -> RuntimeResult<()> {
-        if self.target(name)? != TargetState::Stopped || self.connectors.lock().get(name).is_some_and(|e| !e.tasks.is_empty()) {
+        if self.target(name)? != TargetState::Stopped
+            || self
+                .connectors
+                .lock()
+                .get(name)
+                .is_some_and(|e| !e.tasks.is_empty())
+        {
             return Err(bad(format!(
                 "Connectors must be in the STOPPED state before their offsets can be modified. This can be done \
                  for the specified connector by issuing a 'PUT' request to the '/connectors/{name}/stop' endpoint"
@@ -71,10 +77,9 @@ impl Runtime {
         let _guard = self.lifecycle.lock().await;
         let kind = self.kind(name)?;
         self.ensure_stopped(name)?;
-        let entries = body
-            .get("offsets")
-            .and_then(Json::as_array)
-            .ok_or_else(|| bad("The request body must have an \"offsets\" array of {\"partition\", \"offset\"} entries"))?;
+        let entries = body.get("offsets").and_then(Json::as_array).ok_or_else(|| {
+            bad("The request body must have an \"offsets\" array of {\"partition\", \"offset\"} entries")
+        })?;
         match kind {
             ConnectorType::Source => {
                 let mut changes: Vec<(JsonMap, Option<JsonMap>)> = Vec::new();
@@ -86,7 +91,9 @@ impl Runtime {
                     let offset = match entry.get("offset") {
                         None | Some(Json::Null) => None,
                         Some(Json::Object(o)) => Some(o.clone()),
-                        Some(_) => return Err(bad(format!("offsets[{i}].offset must be a JSON object or null"))),
+                        Some(_) => {
+                            return Err(bad(format!("offsets[{i}].offset must be a JSON object or null")));
+                        }
                     };
                     changes.push((partition.clone(), offset));
                 }
@@ -98,7 +105,10 @@ impl Runtime {
                     let (tp, offset) = sink_offset(i, entry)?;
                     changes.insert(tp, offset);
                 }
-                self.shared.log.set_committed(&format!("connect-{name}"), changes).await?;
+                self.shared
+                    .log
+                    .set_committed(&format!("connect-{name}"), changes)
+                    .await?;
             }
         }
         Ok(json!({"message": "The offsets for this connector have been altered successfully"}))
@@ -131,14 +141,22 @@ fn sink_offset(i: usize, entry: &Json) -> RuntimeResult<(TopicPartition, Option<
         .and_then(Json::as_i64)
         .and_then(|p| i32::try_from(p).ok())
         .filter(|p| *p >= 0)
-        .ok_or_else(|| bad(format!("offsets[{i}].partition.kafka_partition must be a partition number")))?;
+        .ok_or_else(|| {
+            bad(format!(
+                "offsets[{i}].partition.kafka_partition must be a partition number"
+            ))
+        })?;
     let offset = match entry.get("offset") {
         None | Some(Json::Null) => None,
         Some(Json::Object(o)) => Some(
             o.get("kafka_offset")
                 .and_then(Json::as_i64)
                 .filter(|o| *o >= 0)
-                .ok_or_else(|| bad(format!("offsets[{i}].offset.kafka_offset must be a non-negative number")))?,
+                .ok_or_else(|| {
+                    bad(format!(
+                        "offsets[{i}].offset.kafka_offset must be a non-negative number"
+                    ))
+                })?,
         ),
         Some(_) => return Err(bad(format!("offsets[{i}].offset must be a JSON object or null"))),
     };

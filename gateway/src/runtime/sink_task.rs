@@ -38,10 +38,15 @@ pub async fn run(mut ctx: TaskContext) {
 
 async fn run_loop(ctx: &mut TaskContext) -> Result<(), ConnectError> {
     let Factory::Sink(factory) = ctx.factory else {
-        return Err(ConnectError::internal("a source plugin was started as a sink task"));
+        return Err(ConnectError::internal(
+            "a source plugin was started as a sink task",
+        ));
     };
     let Some(subscription) = ctx.subscription.clone() else {
-        return Err(ConnectError::config("topics", "a sink needs topics or topics.regex"));
+        return Err(ConnectError::config(
+            "topics",
+            "a sink needs topics or topics.regex",
+        ));
     };
     let mut sink = factory(&ctx.config)?;
     sink.start().await?;

@@ -41,7 +41,9 @@ type Pending = BTreeMap<String, SourcePosition>;
 
 async fn run_loop(ctx: &mut TaskContext) -> Result<(), ConnectError> {
     let Factory::Source(factory) = ctx.factory else {
-        return Err(ConnectError::internal("a sink plugin was started as a source task"));
+        return Err(ConnectError::internal(
+            "a sink plugin was started as a source task",
+        ));
     };
     let mut source = factory(&ctx.config)?;
     let stored = ctx
@@ -113,8 +115,14 @@ async fn send(ctx: &TaskContext, batch: SourceBatch, pending: &mut Pending) -> R
     // Records grouped by topic, in order (a batch usually has one topic).
     let mut by_topic: Vec<(String, Vec<LogRecord>)> = Vec::new();
     for record in batch.records {
-        let key = ctx.key_converter.from_connect(&record.topic, record.key.as_ref()).await;
-        let value = ctx.value_converter.from_connect(&record.topic, record.value.as_ref()).await;
+        let key = ctx
+            .key_converter
+            .from_connect(&record.topic, record.key.as_ref())
+            .await;
+        let value = ctx
+            .value_converter
+            .from_connect(&record.topic, record.value.as_ref())
+            .await;
         let (key, value) = match (key, value) {
             (Ok(k), Ok(v)) => (k, v),
             (Err(e), _) | (_, Err(e)) => {
@@ -169,7 +177,11 @@ async fn append(ctx: &TaskContext, topic: &str, records: Vec<LogRecord>) -> Resu
 }
 
 /// Stores pending positions, then tells the source.
-async fn flush(ctx: &TaskContext, source: &mut dyn Source, pending: &mut Pending) -> Result<(), ConnectError> {
+async fn flush(
+    ctx: &TaskContext,
+    source: &mut dyn Source,
+    pending: &mut Pending,
+) -> Result<(), ConnectError> {
     if pending.is_empty() {
         return Ok(());
     }

@@ -97,7 +97,9 @@ impl StatusWriter {
                             )
                             .await
                     }
-                    StatusWrite::TrimTasks { connector, tasks } => store.trim_task_statuses(&connector, tasks).await,
+                    StatusWrite::TrimTasks { connector, tasks } => {
+                        store.trim_task_statuses(&connector, tasks).await
+                    }
                     StatusWrite::Flush(done) => {
                         let _ = done.send(());
                         Ok(())

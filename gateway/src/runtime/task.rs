@@ -69,7 +69,9 @@ impl TaskContext {
             }
             *cell = status.clone();
         }
-        self.shared.statuses.put(&self.connector, Some(self.task), &status);
+        self.shared
+            .statuses
+            .put(&self.connector, Some(self.task), &status);
     }
 
     pub fn set_state(&self, state: State) {
@@ -104,16 +106,18 @@ impl TaskContext {
     /// Records a topic as used by this connector (stored the first time).
     pub async fn note_topic(&self, topic: &str) {
         let new = self.topics.lock().insert(topic.to_owned());
-        if new {
-            if let Err(e) = self.shared.store.add_topic(&self.connector, topic).await {
-                tracing::warn!(topic, error = %e, "could not record the connector's topic");
-            }
+        if new && let Err(e) = self.shared.store.add_topic(&self.connector, topic).await {
+            tracing::warn!(topic, error = %e, "could not record the connector's topic");
         }
     }
 
     /// Decides what a failed record does: skipped (Ok) under `errors.tolerance=all` for data
     /// and schema errors, else the task fails with the error.
-    pub fn record_error(&self, error: ConnectError, what: impl FnOnce() -> String) -> Result<(), ConnectError> {
+    pub fn record_error(
+        &self,
+        error: ConnectError,
+        what: impl FnOnce() -> String,
+    ) -> Result<(), ConnectError> {
         self.metrics.errors.inc();
         if self.tolerate_errors && matches!(error.kind, ErrorKind::Data | ErrorKind::Schema) {
             tracing::warn!(record = %what(), error = %error, "skipping a record (errors.tolerance=all)");

@@ -163,17 +163,20 @@ impl Validation {
 
     /// Every error message, keys first in display order.
     pub fn messages(&self) -> Vec<String> {
-        self.entries.iter().flat_map(|e| e.errors.iter().cloned()).collect()
+        self.entries
+            .iter()
+            .flat_map(|e| e.errors.iter().cloned())
+            .collect()
     }
 
     /// Kafka's `ConfigInfos` JSON.
     pub fn to_config_infos(&self, name: &str) -> Json {
         let mut groups: Vec<&str> = Vec::new();
         for e in &self.entries {
-            if let Some(g) = e.key.group {
-                if !groups.contains(&g) {
-                    groups.push(g);
-                }
+            if let Some(g) = e.key.group
+                && !groups.contains(&g)
+            {
+                groups.push(g);
             }
         }
         let configs: Vec<Json> = self
@@ -241,17 +244,23 @@ pub fn validate(config: &BTreeMap<String, String>) -> Validation {
                 resolved.insert(k.clone(), r);
             }
             Err(e) => {
-                provider_errors.insert(k.clone(), format!("Invalid value for configuration {k}: {}", e.problem));
+                provider_errors.insert(
+                    k.clone(),
+                    format!("Invalid value for configuration {k}: {}", e.problem),
+                );
                 resolved.insert(k.clone(), v.clone());
             }
         }
     }
-    let class = resolved.get("connector.class").map(|c| c.trim()).filter(|c| !c.is_empty());
+    let class = resolved
+        .get("connector.class")
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty());
     let plugin = class.and_then(plugins::find);
     let kind = plugin.map(Plugin::connector_type);
 
     let mut entries: Vec<Entry> = Vec::new();
-    let mut push_def = |def: &ConfigDef, entries: &mut Vec<Entry>| {
+    let push_def = |def: &ConfigDef, entries: &mut Vec<Entry>| {
         let errors = def.validate(&resolved);
         for key in &def.keys {
             let order = entries.len() + 1;
@@ -278,19 +287,24 @@ pub fn validate(config: &BTreeMap<String, String>) -> Validation {
     if let (Some(class), None) = (class, plugin) {
         add_error("connector.class", plugins::unknown_class_message(class));
     }
-    if let Some(max) = resolved.get("tasks.max").and_then(|v| v.trim().parse::<i64>().ok()) {
-        if max < 1 {
-            add_error(
-                "tasks.max",
-                format!("Invalid value {max} for configuration tasks.max: Value must be at least 1"),
-            );
-        }
+    if let Some(max) = resolved
+        .get("tasks.max")
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        && max < 1
+    {
+        add_error(
+            "tasks.max",
+            format!("Invalid value {max} for configuration tasks.max: Value must be at least 1"),
+        );
     }
     for (key, is_key) in [("key.converter", true), ("value.converter", false)] {
-        if let Some(class) = resolved.get(key).map(|c| c.trim()).filter(|c| !c.is_empty()) {
-            if let Err(e) = formats::build_converter(class, &strip_prefix(&resolved, key), is_key) {
-                add_error(key, format!("Invalid value {class} for configuration {key}: {}", e.message));
-            }
+        if let Some(class) = resolved.get(key).map(|c| c.trim()).filter(|c| !c.is_empty())
+            && let Err(e) = formats::build_converter(class, &strip_prefix(&resolved, key), is_key)
+        {
+            add_error(
+                key,
+                format!("Invalid value {class} for configuration {key}: {}", e.message),
+            );
         }
     }
     for key in ["transforms", "predicates"] {
@@ -303,7 +317,10 @@ pub fn validate(config: &BTreeMap<String, String>) -> Validation {
     }
     if kind == Some(ConnectorType::Sink) {
         let topics = resolved.get("topics").map(|t| split_list(t)).unwrap_or_default();
-        let regex = resolved.get("topics.regex").map(|r| r.trim()).filter(|r| !r.is_empty());
+        let regex = resolved
+            .get("topics.regex")
+            .map(|r| r.trim())
+            .filter(|r| !r.is_empty());
         match (topics.is_empty(), regex) {
             (true, None) => {
                 let m = "Must configure one of topics or topics.regex".to_owned();
@@ -311,7 +328,8 @@ pub fn validate(config: &BTreeMap<String, String>) -> Validation {
                 add_error("topics.regex", m);
             }
             (false, Some(_)) => {
-                let m = "topics and topics.regex are mutually exclusive options, but both are set.".to_owned();
+                let m =
+                    "topics and topics.regex are mutually exclusive options, but both are set.".to_owned();
                 add_error("topics", m.clone());
                 add_error("topics.regex", m);
             }
@@ -334,21 +352,37 @@ mod tests {
     use super::*;
 
     fn cfg(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     fn errors_of<'a>(v: &'a Validation, key: &str) -> &'a [String] {
-        &v.entries.iter().find(|e| e.key.name == key).map(|e| e.errors.as_slice()).unwrap_or(&[])
+        v.entries
+            .iter()
+            .find(|e| e.key.name == key)
+            .map(|e| e.errors.as_slice())
+            .unwrap_or(&[])
     }
 
     #[test]
     fn a_good_source_config_has_no_errors() {
-        let v = validate(&cfg(&[("connector.class", "FileStreamSource"), ("file", "/tmp/x"), ("topic", "t")]));
+        let v = validate(&cfg(&[
+            ("connector.class", "FileStreamSource"),
+            ("file", "/tmp/x"),
+            ("topic", "t"),
+        ]));
         assert_eq!(v.error_count(), 0, "{:?}", v.messages());
         let infos = v.to_config_infos("org.apache.kafka.connect.file.FileStreamSourceConnector");
         assert_eq!(infos["error_count"], 0);
         assert_eq!(infos["groups"][0], "Common");
-        let topic = infos["configs"].as_array().unwrap().iter().find(|c| c["value"]["name"] == "topic").unwrap();
+        let topic = infos["configs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["value"]["name"] == "topic")
+            .unwrap();
         assert_eq!(topic["value"]["value"], "t");
         assert_eq!(topic["definition"]["required"], true);
     }
@@ -359,7 +393,10 @@ mod tests {
         assert!(errors_of(&v, "connector.class")[0].contains("connector.class"));
         let v = validate(&cfg(&[("connector.class", "com.example.Nope")]));
         assert!(errors_of(&v, "connector.class")[0].contains("com.example.Nope"));
-        let v = validate(&cfg(&[("connector.class", "FileStreamSource"), ("file", "/tmp/x")]));
+        let v = validate(&cfg(&[
+            ("connector.class", "FileStreamSource"),
+            ("file", "/tmp/x"),
+        ]));
         assert_eq!(v.error_count(), 1);
         assert!(v.messages()[0].contains("\"topic\""), "{:?}", v.messages());
     }

@@ -10,7 +10,9 @@ impl Runtime {
     /// `ConnectorInfo`: name, config, tasks, type.
     pub fn info(&self, name: &str) -> RuntimeResult<Json> {
         let map = self.connectors.lock();
-        let entry = map.get(name).ok_or_else(|| RuntimeError::NotFound(name.to_owned()))?;
+        let entry = map
+            .get(name)
+            .ok_or_else(|| RuntimeError::NotFound(name.to_owned()))?;
         let tasks: Vec<Json> = entry
             .tasks
             .iter()
@@ -27,14 +29,17 @@ impl Runtime {
     /// `ConnectorStateInfo`: the connector's and its tasks' states.
     pub fn status(&self, name: &str) -> RuntimeResult<Json> {
         let map = self.connectors.lock();
-        let entry = map.get(name).ok_or_else(|| RuntimeError::NotFound(name.to_owned()))?;
+        let entry = map
+            .get(name)
+            .ok_or_else(|| RuntimeError::NotFound(name.to_owned()))?;
         let worker_id = self.worker_id();
         let tasks: Vec<Json> = entry
             .tasks
             .iter()
             .map(|t| {
-                let mut task = state_json(&t.status.lock(), worker_id);
+                let mut task = Map::new();
                 task.insert("id".to_owned(), json!(t.id));
+                task.extend(state_json(&t.status.lock(), worker_id));
                 Json::Object(task)
             })
             .collect();
@@ -50,7 +55,9 @@ impl Runtime {
     /// `GET /connectors/{name}/tasks/{id}/status`.
     pub fn task_status(&self, name: &str, id: u32) -> RuntimeResult<Json> {
         let map = self.connectors.lock();
-        let entry = map.get(name).ok_or_else(|| RuntimeError::NotFound(name.to_owned()))?;
+        let entry = map
+            .get(name)
+            .ok_or_else(|| RuntimeError::NotFound(name.to_owned()))?;
         let slot = entry
             .tasks
             .iter()
@@ -68,7 +75,9 @@ impl Runtime {
     /// `GET /connectors/{name}/tasks`: each task's id and config.
     pub fn tasks(&self, name: &str) -> RuntimeResult<Json> {
         let map = self.connectors.lock();
-        let entry = map.get(name).ok_or_else(|| RuntimeError::NotFound(name.to_owned()))?;
+        let entry = map
+            .get(name)
+            .ok_or_else(|| RuntimeError::NotFound(name.to_owned()))?;
         let class = entry.config.get("connector.class").cloned().unwrap_or_default();
         Ok(Json::Array(
             entry

@@ -15,7 +15,9 @@ use std::time::Duration;
 
 use schemas::SourcePosition;
 use sqlx::Row;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 /// What the user asked a connector to be (Kafka Connect's target state).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -75,6 +77,8 @@ pub struct StoredStatus {
     pub trace: Option<String>,
     pub worker_id: String,
 }
+
+type JsonMap = serde_json::Map<String, serde_json::Value>;
 
 #[derive(Clone, Debug)]
 pub struct StateStore {
@@ -216,7 +220,7 @@ impl StateStore {
     pub async fn alter_source_offsets(
         &self,
         connector: &str,
-        changes: &[(serde_json::Map<String, serde_json::Value>, Option<serde_json::Map<String, serde_json::Value>>)],
+        changes: &[(JsonMap, Option<JsonMap>)],
     ) -> Result<(), StateError> {
         if changes.is_empty() {
             return Ok(());
@@ -253,7 +257,11 @@ impl StateStore {
     }
 
     /// Stores positions reached (one transaction).
-    pub async fn put_source_offsets(&self, connector: &str, positions: &[SourcePosition]) -> Result<(), StateError> {
+    pub async fn put_source_offsets(
+        &self,
+        connector: &str,
+        positions: &[SourcePosition],
+    ) -> Result<(), StateError> {
         let changes: Vec<_> = positions
             .iter()
             .map(|p| (p.partition.clone(), Some(p.offset.clone())))
@@ -304,10 +312,12 @@ impl StateStore {
     }
 
     pub async fn statuses(&self, connector: &str) -> Result<Vec<StoredStatus>, StateError> {
-        let rows = sqlx::query("SELECT task, state, trace, worker_id FROM statuses WHERE connector = ? ORDER BY task")
-            .bind(connector)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT task, state, trace, worker_id FROM statuses WHERE connector = ? ORDER BY task",
+        )
+        .bind(connector)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter()
             .map(|row| {
                 let task: i64 = row.try_get("task")?;
@@ -354,7 +364,8 @@ pub fn canonical_json(map: &serde_json::Map<String, serde_json::Value>) -> Strin
     fn sort(v: &serde_json::Value) -> serde_json::Value {
         match v {
             serde_json::Value::Object(m) => {
-                let sorted: BTreeMap<&String, serde_json::Value> = m.iter().map(|(k, v)| (k, sort(v))).collect();
+                let sorted: BTreeMap<&String, serde_json::Value> =
+                    m.iter().map(|(k, v)| (k, sort(v))).collect();
                 serde_json::Value::Object(sorted.into_iter().map(|(k, v)| (k.clone(), v)).collect())
             }
             serde_json::Value::Array(a) => serde_json::Value::Array(a.iter().map(sort).collect()),

@@ -15,10 +15,19 @@ async fn connectors_survive_a_reopen() {
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
-    store.put_connector("src", &config, TargetState::Running).await.unwrap();
+    store
+        .put_connector("src", &config, TargetState::Running)
+        .await
+        .unwrap();
     store.set_target("src", TargetState::Paused).await.unwrap();
-    store.put_status("src", None, "PAUSED", None, "w:1").await.unwrap();
-    store.put_status("src", Some(0), "FAILED", Some("boom"), "w:1").await.unwrap();
+    store
+        .put_status("src", None, "PAUSED", None, "w:1")
+        .await
+        .unwrap();
+    store
+        .put_status("src", Some(0), "FAILED", Some("boom"), "w:1")
+        .await
+        .unwrap();
     store.add_topic("src", "t1").await.unwrap();
     store.add_topic("src", "t1").await.unwrap();
     store.close().await;
