@@ -361,3 +361,124 @@ async fn a_second_open_of_the_same_directory_is_refused_until_close() {
     let again = EmbeddedLog::open(config(dir.path())).await.unwrap();
     again.close().await;
 }
+
+fn sized(i: usize, len: usize) -> LogRecord {
+    LogRecord {
+        value: Some(Bytes::from(format!("{i:08}").repeat(len / 8))),
+        ..LogRecord::default()
+    }
+}
+
+fn disk_usage(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .expect("log dir")
+        .map(|e| e.and_then(|e| e.metadata()).map_or(0, |m| m.len()))
+        .sum()
+}
+
+#[tokio::test]
+async fn retention_by_bytes_deletes_oldest_batches_and_moves_consumers_forward() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path());
+    // Each batch below holds 10 records of ~10 KB: about 100 KB. Keep at most ~350 KB.
+    cfg.retention_bytes = 350_000;
+    let log = EmbeddedLog::open(cfg.clone()).await.unwrap();
+    for b in 0..40 {
+        let batch = (0..10).map(|i| sized(b * 10 + i, 10_000)).collect();
+        log.append("big", batch).await.unwrap();
+    }
+    let mut behind = log
+        .consumer("behind", Subscription::Topics(vec!["big".into()]))
+        .await
+        .unwrap();
+    assert_eq!(behind.poll(5, LONG).await.unwrap()[0].offset, 0);
+    behind.commit(&BTreeMap::from([(tp("big", 0), 5)])).await.unwrap();
+    let before = disk_usage(&cfg.dir);
+
+    let report = log.enforce_retention().await.unwrap();
+    assert_eq!(report.batches_deleted, 37);
+    assert_eq!(report.records_deleted, 370);
+    assert_eq!(log.offsets("big", 0).unwrap(), (370, 400));
+    let after = disk_usage(&cfg.dir);
+    assert!(
+        after < before / 2,
+        "space is handed back: {before} bytes before, {after} after"
+    );
+
+    // The consumer was at offset 5, now gone: it continues at the earliest retained offset.
+    let got = behind.poll(1000, LONG).await.unwrap();
+    assert_eq!(got.first().map(|r| r.offset), Some(370));
+    assert_eq!(got.len(), 30);
+    assert_eq!(got[0].value, sized(370, 10_000).value);
+    // So does a group that resumes from a commit retention overtook.
+    let mut resumed = log
+        .consumer("behind", Subscription::Topics(vec!["big".into()]))
+        .await
+        .unwrap();
+    assert_eq!(resumed.poll(1, LONG).await.unwrap()[0].offset, 370);
+    // Offsets continue after retention and after reopen.
+    log.close().await;
+    let log = EmbeddedLog::open(cfg).await.unwrap();
+    assert_eq!(log.offsets("big", 0).unwrap(), (370, 400));
+    let appended = log.append("big", vec![value("next")]).await.unwrap();
+    assert_eq!(appended[0].offset, 400);
+    log.close().await;
+}
+
+#[tokio::test]
+async fn retention_never_deletes_the_newest_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path());
+    cfg.retention_bytes = 0;
+    cfg.retention_ms = 0;
+    let log = EmbeddedLog::open(cfg.clone()).await.unwrap();
+    log.append("t", vec![value("a"), value("b")]).await.unwrap();
+    log.append("t", vec![value("c")]).await.unwrap();
+    log.enforce_retention().await.unwrap();
+    log.enforce_retention().await.unwrap();
+    assert_eq!(log.offsets("t", 0).unwrap(), (2, 3));
+    log.close().await;
+    let log = EmbeddedLog::open(cfg).await.unwrap();
+    assert_eq!(log.append("t", vec![value("d")]).await.unwrap()[0].offset, 3);
+    log.close().await;
+}
+
+#[tokio::test]
+async fn retention_by_time_runs_in_the_background() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path());
+    cfg.retention_check_interval = Duration::from_millis(50);
+    let log = EmbeddedLog::open(cfg).await.unwrap();
+    let now = chrono::Utc::now().timestamp_millis();
+    let at = |ts: i64, v: &str| LogRecord {
+        timestamp: Some(ts),
+        ..value(v)
+    };
+    let eight_days = 8 * 24 * 3600 * 1000;
+    log.append(
+        "t",
+        vec![at(now - eight_days - 5, "old1"), at(now - eight_days, "old2")],
+    )
+    .await
+    .unwrap();
+    // A batch is judged by its newest record: one recent record keeps the whole batch.
+    log.append("t", vec![at(now - eight_days, "old3"), at(now, "new1")])
+        .await
+        .unwrap();
+    log.append("t", vec![at(now - eight_days, "old-but-newest")])
+        .await
+        .unwrap();
+    let mut consumer = log
+        .consumer("g", Subscription::Topics(vec!["t".into()]))
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + LONG;
+    while log.offsets("t", 0).unwrap().0 == 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(log.offsets("t", 0).unwrap(), (2, 5));
+    let got = consumer.poll(100, LONG).await.unwrap();
+    let values: Vec<&[u8]> = got.iter().filter_map(|r| r.value.as_deref()).collect();
+    assert_eq!(values, vec![&b"old3"[..], b"new1", b"old-but-newest"]);
+    log.close().await;
+}
