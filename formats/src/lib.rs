@@ -1,1 +1,91 @@
-//! formats: filled in by the foundation work.
+//! Converters between bytes and Connect data (Kafka Connect's `Converter`).
+//!
+//! - [`json`]: `JsonConverter`, with or without the `{"schema", "payload"}` envelope.
+//! - [`string`]: `StringConverter` (text in a configurable encoding).
+//! - [`bytes`]: `ByteArrayConverter` (bytes as they are).
+//!
+//! [`build_converter`] is the one table from class names (short or Kafka's) to converters; a
+//! class not in [`converter_classes`] is a config error, never a silent fallback.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use schemas::{ConnectError, Data};
+
+pub mod bytes_converter;
+pub mod json;
+pub mod string;
+
+pub use bytes_converter::ByteArrayConverter;
+pub use json::JsonConverter;
+pub use string::StringConverter;
+
+/// Kafka Connect's names (`fromConnectData` / `toConnectData`) win over the `from_*` convention.
+#[allow(clippy::wrong_self_convention)]
+#[async_trait]
+pub trait Converter: Send + Sync {
+    /// Connect data -> bytes (Kafka Connect's fromConnectData). None in, None out (tombstone).
+    async fn from_connect(&self, topic: &str, data: Option<&Data>) -> Result<Option<Bytes>, ConnectError>;
+    /// bytes -> Connect data (toConnectData). Bad bytes: ErrorKind::Data naming the topic and what is wrong.
+    async fn to_connect(&self, topic: &str, bytes: Option<&[u8]>) -> Result<Option<Data>, ConnectError>;
+}
+
+const CLASSES: &[(&str, &str)] = &[
+    ("JsonConverter", "org.apache.kafka.connect.json.JsonConverter"),
+    (
+        "StringConverter",
+        "org.apache.kafka.connect.storage.StringConverter",
+    ),
+    (
+        "ByteArrayConverter",
+        "org.apache.kafka.connect.converters.ByteArrayConverter",
+    ),
+];
+
+/// The converters this build knows: (short name, Kafka class name).
+pub fn converter_classes() -> &'static [(&'static str, &'static str)] {
+    CLASSES
+}
+
+/// `class`: short name or Kafka class name; `props`: the converter's sub-keys with the
+/// `key.converter.` / `value.converter.` prefix stripped.
+pub fn build_converter(
+    class: &str,
+    props: &BTreeMap<String, String>,
+    is_key: bool,
+) -> Result<Arc<dyn Converter>, ConnectError> {
+    let class = class.trim();
+    let short = CLASSES
+        .iter()
+        .find(|(short, java)| *short == class || *java == class)
+        .map(|(short, _)| *short);
+    let config_key = if is_key {
+        "key.converter"
+    } else {
+        "value.converter"
+    };
+    let prefixed = |e: ConnectError| ConnectError {
+        message: format!("{config_key}.{}", e.message),
+        ..e
+    };
+    match short {
+        Some("JsonConverter") => Ok(Arc::new(JsonConverter::new(props, is_key).map_err(prefixed)?)),
+        Some("StringConverter") => Ok(Arc::new(StringConverter::new(props).map_err(prefixed)?)),
+        Some("ByteArrayConverter") => Ok(Arc::new(ByteArrayConverter)),
+        _ => {
+            let known: Vec<String> = CLASSES
+                .iter()
+                .map(|(short, java)| format!("{short} ({java})"))
+                .collect();
+            Err(ConnectError::config(
+                config_key,
+                format!(
+                    "unknown converter class \"{class}\"; known converters: {}",
+                    known.join(", ")
+                ),
+            ))
+        }
+    }
+}

@@ -165,6 +165,27 @@ pub enum Value {
     Struct(Vec<Value>),
 }
 
+impl Value {
+    /// The Connect type name of the variant (`int32`, `struct`, `null`, ...), for error messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Boolean(_) => "boolean",
+            Value::Int8(_) => "int8",
+            Value::Int16(_) => "int16",
+            Value::Int32(_) => "int32",
+            Value::Int64(_) => "int64",
+            Value::Float32(_) => "float",
+            Value::Float64(_) => "double",
+            Value::String(_) => "string",
+            Value::Bytes(_) => "bytes",
+            Value::Array(_) => "array",
+            Value::Map(_) => "map",
+            Value::Struct(_) => "struct",
+        }
+    }
+}
+
 /// A key or value: its schema (None when schemaless) and the value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Data {

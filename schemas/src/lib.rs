@@ -2,6 +2,7 @@
 //!
 //! - [`data`]: Kafka Connect's data model: [`Schema`], [`Value`], [`Data`], [`Record`] and the
 //!   batch types sources and sinks exchange with the runtime.
+//! - [`config`]: Kafka Connect's `ConfigDef`: declared keys, validation, typed getters.
 //! - [`error`]: [`ConnectError`], the error every connector and converter returns: a kind plus
 //!   "can a retry help".
 //! - [`json`]: the bridge between Connect data and `serde_json` (used by the JSON converter,
@@ -12,6 +13,7 @@
 //! The one rule: a struct [`Value`] stores its fields by position against its [`Schema`];
 //! field names live only in the schema, never per record.
 
+pub mod config;
 pub mod data;
 pub mod error;
 pub mod json;

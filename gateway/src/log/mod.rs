@@ -17,6 +17,10 @@ use bytes::Bytes;
 
 use schemas::TopicPartition;
 
+pub mod embedded;
+
+pub use embedded::{EmbeddedLog, EmbeddedLogConfig};
+
 /// A record as the log stores it: bytes only. Converters run before and after the log.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LogRecord {
@@ -69,6 +73,10 @@ pub enum LogError {
     Unavailable(String),
     #[error("log storage error: {0}")]
     Storage(String),
+    /// A request the log refuses whatever its state: a bad partition count, a negative offset,
+    /// a topic pattern that is not a regular expression.
+    #[error("invalid log request: {0}")]
+    InvalidArgument(String),
 }
 
 impl LogError {

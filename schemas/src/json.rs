@@ -1,1 +1,0 @@
-//! Bridge between Connect data and `serde_json`. Filled in by the JSON converter work.

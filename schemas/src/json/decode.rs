@@ -1,0 +1,268 @@
+//! JSON -> Connect data, with a schema (Kafka's `convertToConnect`) or without one.
+//!
+//! With a schema, a JSON value must have the shape its schema says; numbers must fit the
+//! integer width (Kafka would truncate silently; Weir refuses and names the field). A missing
+//! or null field takes the schema default (when `replace.null.with.default`), else null if
+//! optional, else it is an error. Decimal accepts a number or base64 bytes, whatever
+//! `decimal.format` says, as Kafka does.
+
+use std::sync::Arc;
+
+use base64::Engine;
+use base64::alphabet::STANDARD;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use bytes::Bytes;
+use serde_json::Value as J;
+
+use super::{JsonOptions, Path, decimal, json_type_name};
+use crate::data::{DATE, DECIMAL, TIME, TIMESTAMP};
+use crate::{ConnectError, Schema, SchemaKind, Value};
+
+/// Jackson's base64 reader accepts padded and unpadded text; so do we.
+const BASE64: GeneralPurpose = GeneralPurpose::new(
+    &STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// JSON -> Connect value. Without a schema, Kafka's schemaless inference.
+pub fn from_json(
+    schema: Option<&Arc<Schema>>,
+    json: &J,
+    options: &JsonOptions,
+) -> Result<Value, ConnectError> {
+    match schema {
+        Some(schema) => convert(schema, json, options, &Path::Root).map_err(ConnectError::data),
+        None => Ok(schemaless_from_json(json)),
+    }
+}
+
+/// Kafka's schemaless reading: objects -> maps with string keys, arrays -> arrays, integers
+/// that fit -> int64, other numbers -> float64.
+pub fn schemaless_from_json(json: &J) -> Value {
+    match json {
+        J::Null => Value::Null,
+        J::Bool(b) => Value::Boolean(*b),
+        J::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int64(i),
+            None => Value::Float64(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        J::String(s) => Value::String(s.clone()),
+        J::Array(items) => Value::Array(items.iter().map(schemaless_from_json).collect()),
+        J::Object(map) => Value::Map(
+            map.iter()
+                .map(|(k, v)| (Value::String(k.clone()), schemaless_from_json(v)))
+                .collect(),
+        ),
+    }
+}
+
+fn expected(path: &Path<'_>, what: &str, json: &J) -> String {
+    format!("{}expected {what}, got {}", path.prefix(), describe(json))
+}
+
+/// A short description of a JSON value for messages: its type, and the number itself.
+fn describe(json: &J) -> String {
+    match json {
+        J::Number(n) => format!("the number {n}"),
+        other => json_type_name(other).to_ascii_lowercase(),
+    }
+}
+
+fn integer(json: &J, path: &Path<'_>, what: &str, min: i64, max: i64) -> Result<i64, String> {
+    let J::Number(n) = json else {
+        return Err(expected(path, what, json));
+    };
+    let v = match n.as_i64() {
+        Some(v) => Some(v),
+        // 3.0 is accepted as 3 (some writers emit integral floats); 3.5 is not.
+        None => n
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+            .map(|f| f as i64),
+    };
+    v.filter(|v| (min..=max).contains(v))
+        .ok_or_else(|| expected(path, what, json))
+}
+
+pub(crate) fn convert(
+    schema: &Schema,
+    json: &J,
+    options: &JsonOptions,
+    path: &Path<'_>,
+) -> Result<Value, String> {
+    if json.is_null() {
+        if options.replace_null_with_default
+            && let Some(default) = &schema.default
+        {
+            return Ok(default.clone());
+        }
+        if schema.optional {
+            return Ok(Value::Null);
+        }
+        return Err(format!(
+            "{}null value for a required {} field",
+            path.prefix(),
+            schema.kind.connect_name()
+        ));
+    }
+    match schema.name.as_deref() {
+        Some(DECIMAL) => return decimal_value(schema, json, path),
+        Some(DATE) => {
+            let v = integer(
+                json,
+                path,
+                "an integer (Date: days since epoch)",
+                i32::MIN.into(),
+                i32::MAX.into(),
+            )?;
+            return Ok(Value::Int32(v as i32));
+        }
+        Some(TIME) => {
+            let v = integer(
+                json,
+                path,
+                "an integer (Time: ms since midnight)",
+                i32::MIN.into(),
+                i32::MAX.into(),
+            )?;
+            return Ok(Value::Int32(v as i32));
+        }
+        Some(TIMESTAMP) => {
+            let v = integer(
+                json,
+                path,
+                "an integer (Timestamp: ms since epoch)",
+                i64::MIN,
+                i64::MAX,
+            )?;
+            return Ok(Value::Int64(v));
+        }
+        _ => {}
+    }
+    Ok(match schema.kind {
+        SchemaKind::Boolean => {
+            Value::Boolean(json.as_bool().ok_or_else(|| expected(path, "a boolean", json))?)
+        }
+        SchemaKind::Int8 => {
+            Value::Int8(integer(json, path, "an int8", i8::MIN.into(), i8::MAX.into())? as i8)
+        }
+        SchemaKind::Int16 => {
+            Value::Int16(integer(json, path, "an int16", i16::MIN.into(), i16::MAX.into())? as i16)
+        }
+        SchemaKind::Int32 => {
+            Value::Int32(integer(json, path, "an int32", i32::MIN.into(), i32::MAX.into())? as i32)
+        }
+        SchemaKind::Int64 => Value::Int64(integer(json, path, "an int64", i64::MIN, i64::MAX)?),
+        SchemaKind::Float32 => {
+            Value::Float32(json.as_f64().ok_or_else(|| expected(path, "a float", json))? as f32)
+        }
+        SchemaKind::Float64 => Value::Float64(json.as_f64().ok_or_else(|| expected(path, "a double", json))?),
+        SchemaKind::String => Value::String(
+            json.as_str()
+                .ok_or_else(|| expected(path, "a string", json))?
+                .to_owned(),
+        ),
+        SchemaKind::Bytes => {
+            let text = json
+                .as_str()
+                .ok_or_else(|| expected(path, "base64 bytes (a string)", json))?;
+            Value::Bytes(Bytes::from(
+                BASE64
+                    .decode(text)
+                    .map_err(|e| format!("{}invalid base64 bytes: {e}", path.prefix()))?,
+            ))
+        }
+        SchemaKind::Array => {
+            let J::Array(items) = json else {
+                return Err(expected(path, "an array", json));
+            };
+            let item_schema = schema
+                .value_schema
+                .as_deref()
+                .ok_or_else(|| no_schema(path, "array items"))?;
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                out.push(convert(item_schema, item, options, &Path::Index(path, i))?);
+            }
+            Value::Array(out)
+        }
+        SchemaKind::Map => map_value(schema, json, options, path)?,
+        SchemaKind::Struct => {
+            let J::Object(object) = json else {
+                return Err(expected(path, "an object (struct)", json));
+            };
+            let mut out = Vec::with_capacity(schema.fields.len());
+            for field in &schema.fields {
+                let v = object.get(&field.name).unwrap_or(&J::Null);
+                out.push(convert(
+                    &field.schema,
+                    v,
+                    options,
+                    &Path::Field(path, &field.name),
+                )?);
+            }
+            Value::Struct(out)
+        }
+    })
+}
+
+fn no_schema(path: &Path<'_>, what: &str) -> String {
+    format!("{}the schema does not say the type of the {what}", path.prefix())
+}
+
+fn map_value(schema: &Schema, json: &J, options: &JsonOptions, path: &Path<'_>) -> Result<Value, String> {
+    let key_schema = schema
+        .key_schema
+        .as_deref()
+        .ok_or_else(|| no_schema(path, "map keys"))?;
+    let value_schema = schema
+        .value_schema
+        .as_deref()
+        .ok_or_else(|| no_schema(path, "map values"))?;
+    if key_schema.kind == SchemaKind::String {
+        let J::Object(object) = json else {
+            return Err(expected(path, "an object (map with string keys)", json));
+        };
+        let mut out = Vec::with_capacity(object.len());
+        for (k, v) in object {
+            out.push((
+                Value::String(k.clone()),
+                convert(value_schema, v, options, &Path::Field(path, k))?,
+            ));
+        }
+        return Ok(Value::Map(out));
+    }
+    let J::Array(pairs) = json else {
+        return Err(expected(
+            path,
+            "an array of [key, value] pairs (map with non-string keys)",
+            json,
+        ));
+    };
+    let mut out = Vec::with_capacity(pairs.len());
+    for (i, pair) in pairs.iter().enumerate() {
+        let at = Path::Index(path, i);
+        match pair {
+            J::Array(kv) if kv.len() == 2 => out.push((
+                convert(key_schema, &kv[0], options, &Path::Key(&at))?,
+                convert(value_schema, &kv[1], options, &at)?,
+            )),
+            other => return Err(expected(&at, "a [key, value] pair", other)),
+        }
+    }
+    Ok(Value::Map(out))
+}
+
+fn decimal_value(schema: &Schema, json: &J, path: &Path<'_>) -> Result<Value, String> {
+    let scale = decimal::scale_of(schema).map_err(|e| format!("{}{e}", path.prefix()))?;
+    match json {
+        J::Number(n) => decimal::text_to_unscaled(&n.to_string(), scale)
+            .map(|b| Value::Bytes(Bytes::from(b)))
+            .map_err(|e| format!("{}Decimal {e}", path.prefix())),
+        J::String(text) => BASE64
+            .decode(text)
+            .map(|b| Value::Bytes(Bytes::from(b)))
+            .map_err(|e| format!("{}invalid base64 bytes for Decimal: {e}", path.prefix())),
+        other => Err(expected(path, "a number or base64 bytes (Decimal)", other)),
+    }
+}

@@ -1,0 +1,245 @@
+//! Connect data -> JSON as `serde::Serialize`, so callers write straight into their buffers.
+//!
+//! Kafka's rules: a null with a schema default is written as the default (when
+//! `replace.null.with.default`), a null for an optional schema as `null`, a null for a required
+//! schema without default is an error; maps with string keys become objects, other maps arrays
+//! of `[key, value]` pairs; bytes are base64; Decimal is base64 or a number (`decimal.format`);
+//! Date / Time / Timestamp are their integers. A value whose variant does not match its schema
+//! is an error naming the field, never a guess.
+
+use std::str::FromStr;
+
+use base64::Engine;
+use base64::display::Base64Display;
+use base64::engine::general_purpose::STANDARD;
+use serde::Serialize;
+use serde::ser::{Error as _, SerializeMap, SerializeSeq, Serializer};
+
+use super::{DecimalFormat, JsonOptions, Path, decimal};
+use crate::data::{DATE, DECIMAL, TIME, TIMESTAMP};
+use crate::{Schema, SchemaKind, Value};
+
+/// A value (and its schema, when it has one) ready to be serialized as Kafka's JSON.
+pub struct JsonView<'a> {
+    schema: Option<&'a Schema>,
+    value: &'a Value,
+    options: &'a JsonOptions,
+    path: Path<'a>,
+}
+
+impl<'a> JsonView<'a> {
+    pub fn new(schema: Option<&'a Schema>, value: &'a Value, options: &'a JsonOptions) -> Self {
+        JsonView {
+            schema,
+            value,
+            options,
+            path: Path::Root,
+        }
+    }
+
+    fn child(&self, schema: Option<&'a Schema>, value: &'a Value, path: Path<'a>) -> JsonView<'a> {
+        JsonView {
+            schema,
+            value,
+            options: self.options,
+            path,
+        }
+    }
+}
+
+fn finite<E: serde::ser::Error>(v: f64, path: &Path<'_>) -> Result<(), E> {
+    if v.is_finite() {
+        Ok(())
+    } else {
+        Err(E::custom(format!(
+            "{}{v} cannot be written as JSON",
+            path.prefix()
+        )))
+    }
+}
+
+impl Serialize for JsonView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let path = &self.path;
+        let Some(schema) = self.schema else {
+            return self.schemaless(s);
+        };
+        let value = self.value;
+        if let Value::Null = value {
+            if self.options.replace_null_with_default
+                && let Some(default) = &schema.default
+                && !matches!(default, Value::Null)
+            {
+                return self.child(Some(schema), default, self.path).serialize(s);
+            }
+            if schema.optional {
+                return s.serialize_unit();
+            }
+            return Err(S::Error::custom(format!(
+                "{}null value for a required {} with no default value",
+                path.prefix(),
+                schema.kind.connect_name()
+            )));
+        }
+        let mismatch = || {
+            S::Error::custom(format!(
+                "{}expected {} for schema {}, got {}",
+                path.prefix(),
+                schema.kind.connect_name(),
+                schema.name.as_deref().unwrap_or(schema.kind.connect_name()),
+                value.type_name()
+            ))
+        };
+        match schema.name.as_deref() {
+            Some(DECIMAL) => {
+                let Value::Bytes(unscaled) = value else {
+                    return Err(mismatch());
+                };
+                return match self.options.decimal_format {
+                    DecimalFormat::Base64 => s.collect_str(&Base64Display::new(unscaled, &STANDARD)),
+                    DecimalFormat::Numeric => {
+                        let scale = decimal::scale_of(schema)
+                            .map_err(|e| S::Error::custom(format!("{}{e}", path.prefix())))?;
+                        let text = decimal::unscaled_to_text(unscaled, scale);
+                        let number = serde_json::Number::from_str(&text)
+                            .map_err(|e| S::Error::custom(format!("{}{e}", path.prefix())))?;
+                        number.serialize(s)
+                    }
+                };
+            }
+            Some(DATE) | Some(TIME) if !matches!(value, Value::Int32(_)) => return Err(mismatch()),
+            Some(TIMESTAMP) if !matches!(value, Value::Int64(_)) => return Err(mismatch()),
+            _ => {}
+        }
+        match (schema.kind, value) {
+            (SchemaKind::Boolean, Value::Boolean(v)) => s.serialize_bool(*v),
+            (SchemaKind::Int8, Value::Int8(v)) => s.serialize_i8(*v),
+            (SchemaKind::Int16, Value::Int16(v)) => s.serialize_i16(*v),
+            (SchemaKind::Int32, Value::Int32(v)) => s.serialize_i32(*v),
+            (SchemaKind::Int64, Value::Int64(v)) => s.serialize_i64(*v),
+            (SchemaKind::Float32, Value::Float32(v)) => {
+                finite(f64::from(*v), path)?;
+                s.serialize_f32(*v)
+            }
+            (SchemaKind::Float64, Value::Float64(v)) => {
+                finite(*v, path)?;
+                s.serialize_f64(*v)
+            }
+            (SchemaKind::String, Value::String(v)) => s.serialize_str(v),
+            (SchemaKind::Bytes, Value::Bytes(v)) => s.collect_str(&Base64Display::new(v, &STANDARD)),
+            (SchemaKind::Array, Value::Array(items)) => {
+                let item_schema = schema.value_schema.as_deref();
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for (i, item) in items.iter().enumerate() {
+                    seq.serialize_element(&self.child(item_schema, item, Path::Index(path, i)))?;
+                }
+                seq.end()
+            }
+            (SchemaKind::Map, Value::Map(entries)) => {
+                let key_schema = schema.key_schema.as_deref();
+                let value_schema = schema.value_schema.as_deref();
+                let object_mode = key_schema.is_some_and(|k| k.kind == SchemaKind::String);
+                self.map(s, entries, key_schema, value_schema, object_mode)
+            }
+            (SchemaKind::Struct, Value::Struct(values)) => {
+                if values.len() != schema.fields.len() {
+                    return Err(S::Error::custom(format!(
+                        "{}struct has {} values but its schema has {} fields",
+                        path.prefix(),
+                        values.len(),
+                        schema.fields.len()
+                    )));
+                }
+                let mut map = s.serialize_map(Some(values.len()))?;
+                for (field, v) in schema.fields.iter().zip(values) {
+                    map.serialize_entry(
+                        &field.name,
+                        &self.child(Some(&field.schema), v, Path::Field(path, &field.name)),
+                    )?;
+                }
+                map.end()
+            }
+            _ => Err(mismatch()),
+        }
+    }
+}
+
+impl<'a> JsonView<'a> {
+    fn map<S: Serializer>(
+        &self,
+        s: S,
+        entries: &'a [(Value, Value)],
+        key_schema: Option<&'a Schema>,
+        value_schema: Option<&'a Schema>,
+        object_mode: bool,
+    ) -> Result<S::Ok, S::Error> {
+        let path = &self.path;
+        if object_mode {
+            let mut map = s.serialize_map(Some(entries.len()))?;
+            for (k, v) in entries {
+                let Value::String(key) = k else {
+                    return Err(S::Error::custom(format!(
+                        "{}map key must be a string, got {}",
+                        path.prefix(),
+                        k.type_name()
+                    )));
+                };
+                map.serialize_entry(key, &self.child(value_schema, v, Path::Field(path, key)))?;
+            }
+            map.end()
+        } else {
+            let mut seq = s.serialize_seq(Some(entries.len()))?;
+            for (i, (k, v)) in entries.iter().enumerate() {
+                let at = Path::Index(path, i);
+                seq.serialize_element(&(
+                    self.child(key_schema, k, Path::Key(&at)),
+                    self.child(value_schema, v, at),
+                ))?;
+            }
+            seq.end()
+        }
+    }
+
+    /// No schema: the value's own variant decides, as Kafka infers from the Java class.
+    fn schemaless<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let path = &self.path;
+        match self.value {
+            Value::Null => s.serialize_unit(),
+            Value::Boolean(v) => s.serialize_bool(*v),
+            Value::Int8(v) => s.serialize_i8(*v),
+            Value::Int16(v) => s.serialize_i16(*v),
+            Value::Int32(v) => s.serialize_i32(*v),
+            Value::Int64(v) => s.serialize_i64(*v),
+            Value::Float32(v) => {
+                finite(f64::from(*v), path)?;
+                s.serialize_f32(*v)
+            }
+            Value::Float64(v) => {
+                finite(*v, path)?;
+                s.serialize_f64(*v)
+            }
+            Value::String(v) => s.serialize_str(v),
+            Value::Bytes(v) => s.collect_str(&Base64Display::new(v, &STANDARD)),
+            Value::Array(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for (i, item) in items.iter().enumerate() {
+                    seq.serialize_element(&self.child(None, item, Path::Index(path, i)))?;
+                }
+                seq.end()
+            }
+            Value::Map(entries) => {
+                let object_mode = entries.iter().all(|(k, _)| matches!(k, Value::String(_)));
+                self.map(s, entries, None, None, object_mode)
+            }
+            Value::Struct(_) => Err(S::Error::custom(format!(
+                "{}a struct value needs a schema to be written as JSON",
+                path.prefix()
+            ))),
+        }
+    }
+}
+
+/// Base64 as Kafka writes bytes (standard alphabet, padded).
+pub fn base64_text(bytes: &[u8]) -> String {
+    STANDARD.encode(bytes)
+}
