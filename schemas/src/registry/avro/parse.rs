@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::AvroSchema;
 use super::canonical;
-use super::model::{Arena, Node};
+use super::model::{Arena, Node, NodeId};
 use crate::registry::language::{ResolvedReference, SchemaError, SchemaType};
 
 pub(super) fn parse(text: &str, references: &[ResolvedReference]) -> Result<AvroSchema, SchemaError> {
@@ -67,68 +67,120 @@ pub(super) fn parse(text: &str, references: &[ResolvedReference]) -> Result<Avro
 /// `apache_avro`'s verdict and parsed schema. Weir's arena has already refused what would make
 /// the crate panic (invalid names); the unwind guard keeps any other panic of the crate from
 /// taking the worker down.
+///
+/// Defaults are judged by Avro Java's rules (`check_java_rules`), not the crate's: the crate
+/// refuses some that Avro Java, and so Confluent, accepts (a decimal's default as a string of
+/// bytes, an enum field's default outside its symbols). When the crate refuses a default, it gets
+/// the schema again without that default; `AvroSchema::avro()` then lacks it.
 fn crate_parse(
     text: &str,
     root_json: &Value,
     ref_texts: &[&str],
 ) -> Result<(apache_avro::Schema, Vec<apache_avro::Schema>), SchemaError> {
-    // The crate cannot read a decimal's default (a string of bytes, valid for Avro Java and so
-    // for Confluent); it gets the schema without those defaults.
-    let stripped;
-    let text = if text.contains("decimal") {
-        let mut copy = root_json.clone();
-        strip_decimal_defaults(&mut copy, 0);
-        stripped = copy.to_string();
-        stripped.as_str()
-    } else {
-        text
-    };
-    let parsed = std::panic::catch_unwind(|| apache_avro::Schema::parse_str_with_list(text, ref_texts));
-    match parsed {
-        Ok(Ok(schemas)) => Ok(schemas),
-        Ok(Err(e)) => Err(SchemaError::new(format!("Invalid Avro schema: {}", describe(&e)))),
-        Err(_) => Err(SchemaError::new(
-            "Invalid Avro schema: the Avro parser failed on this schema",
-        )),
+    use apache_avro::error::Details;
+    let mut edited: Option<Value> = None;
+    // Each retry removes at least one default; a schema has few enough for this bound.
+    for _ in 0..64 {
+        let current = edited.as_ref().map(Value::to_string);
+        let current = current.as_deref().unwrap_or(text);
+        let parsed =
+            std::panic::catch_unwind(|| apache_avro::Schema::parse_str_with_list(current, ref_texts));
+        let err = match parsed {
+            Ok(Ok(schemas)) => return Ok(schemas),
+            Ok(Err(e)) => e,
+            Err(_) => {
+                return Err(SchemaError::new(
+                    "Invalid Avro schema: the Avro parser failed on this schema",
+                ));
+            }
+        };
+        let target = match err.details() {
+            Details::GetDefaultRecordField(field, record, _) => Strip::Field { record, field },
+            Details::GetDefaultUnion(..) => Strip::All,
+            _ => {
+                return Err(SchemaError::new(format!(
+                    "Invalid Avro schema: {}",
+                    describe(&err)
+                )));
+            }
+        };
+        let json = edited.get_or_insert_with(|| root_json.clone());
+        if !strip_defaults(json, None, &target, 0) {
+            return Err(SchemaError::new(format!(
+                "Invalid Avro schema: {}",
+                describe(&err)
+            )));
+        }
     }
+    Err(SchemaError::new(
+        "Invalid Avro schema: too many defaults the Avro parser cannot read",
+    ))
 }
 
-fn strip_decimal_defaults(value: &mut Value, depth: usize) {
+enum Strip<'a> {
+    Field { record: &'a str, field: &'a str },
+    All,
+}
+
+/// Removes the defaults `target` names; true when one was removed.
+fn strip_defaults(value: &mut Value, ns: Option<&str>, target: &Strip<'_>, depth: usize) -> bool {
     // serde_json nests at most 128 levels; the guard only documents that this ends.
     if depth > 256 {
-        return;
+        return false;
     }
     match value {
-        Value::Array(items) => items
-            .iter_mut()
-            .for_each(|v| strip_decimal_defaults(v, depth + 1)),
+        Value::Array(items) => {
+            let mut removed = false;
+            for v in items {
+                removed |= strip_defaults(v, ns, target, depth + 1);
+            }
+            removed
+        }
         Value::Object(obj) => {
-            if let Some(Value::Array(fields)) = obj.get_mut("fields") {
-                for field in fields.iter_mut() {
-                    if let Value::Object(f) = field
-                        && f.get("type").is_some_and(is_decimal)
-                    {
-                        f.remove("default");
+            let mut removed = false;
+            let mut inner_ns = ns.map(str::to_string);
+            if let Some(Value::String(name)) = obj.get("name") {
+                let own_ns = match obj.get("namespace") {
+                    Some(Value::String(n)) => Some(n.as_str()),
+                    _ => ns,
+                };
+                let name = super::model::Name::new(name, own_ns);
+                inner_ns = name.namespace.clone();
+                let full = name.full();
+                if let Some(Value::Array(fields)) = obj.get_mut("fields") {
+                    for field in fields.iter_mut() {
+                        let Value::Object(f) = field else { continue };
+                        let hit = match target {
+                            Strip::All => true,
+                            Strip::Field { record, field } => {
+                                *record == full && f.get("name").and_then(Value::as_str) == Some(*field)
+                            }
+                        };
+                        if hit && f.remove("default").is_some() {
+                            removed = true;
+                        }
                     }
                 }
             }
             for (key, v) in obj.iter_mut() {
-                if matches!(key.as_str(), "type" | "fields" | "items" | "values") {
-                    strip_decimal_defaults(v, depth + 1);
+                match key.as_str() {
+                    "type" | "items" | "values" => {
+                        removed |= strip_defaults(v, inner_ns.as_deref(), target, depth + 1)
+                    }
+                    "fields" => {
+                        if let Value::Array(fields) = v {
+                            for f in fields {
+                                if let Some(t) = f.get_mut("type") {
+                                    removed |= strip_defaults(t, inner_ns.as_deref(), target, depth + 1);
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
                 }
             }
+            removed
         }
-        _ => {}
-    }
-}
-
-fn is_decimal(schema: &Value) -> bool {
-    match schema {
-        Value::Object(o) => matches!(
-            o.get("logicalType").and_then(Value::as_str),
-            Some("decimal" | "big-decimal")
-        ),
-        Value::Array(branches) => branches.iter().any(is_decimal),
         _ => false,
     }
 }
@@ -153,9 +205,25 @@ fn describe(err: &apache_avro::Error) -> String {
     message
 }
 
-/// Rules Avro Java (and so Confluent) enforces that `apache_avro` does not.
+/// Rules Avro Java (and so Confluent, for new schemas) enforces that `apache_avro` does not:
+/// an enum's default is one of its symbols; a field's default fits the field's type, a union's
+/// default fitting its first branch.
 fn check_java_rules(arena: &Arena) -> Result<(), SchemaError> {
     for node in &arena.nodes {
+        if let Node::Record(record) = node {
+            for field in &record.fields {
+                if let Some(default) = &field.default
+                    && !default_fits(arena, field.ty, default, 0)
+                {
+                    return Err(SchemaError::new(format!(
+                        "Invalid Avro schema: invalid default for field {} of {}: {} does not fit its type",
+                        field.name,
+                        record.named.name.full(),
+                        truncate(&default.to_string())
+                    )));
+                }
+            }
+        }
         if let Node::Enum {
             named,
             symbols,
@@ -170,4 +238,51 @@ fn check_java_rules(arena: &Arena) -> Result<(), SchemaError> {
         }
     }
     Ok(())
+}
+
+/// Avro Java's `isValidDefault`.
+fn default_fits(arena: &Arena, ty: NodeId, value: &Value, depth: usize) -> bool {
+    use super::model::Primitive as P;
+    if depth > 256 {
+        return true;
+    }
+    match arena.node(ty) {
+        Node::Primitive { prim, .. } => match prim {
+            P::Null => value.is_null(),
+            P::Boolean => value.is_boolean(),
+            P::Int => value.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
+            P::Long => value.is_i64(),
+            P::Float | P::Double => {
+                value.is_number() || matches!(value.as_str(), Some("NaN" | "Infinity" | "-Infinity"))
+            }
+            P::Bytes | P::String => value.is_string(),
+        },
+        Node::Enum { .. } | Node::Fixed { .. } => value.is_string(),
+        Node::Array { items, .. } => value
+            .as_array()
+            .is_some_and(|a| a.iter().all(|v| default_fits(arena, *items, v, depth + 1))),
+        Node::Map { values, .. } => value
+            .as_object()
+            .is_some_and(|m| m.values().all(|v| default_fits(arena, *values, v, depth + 1))),
+        Node::Union { branches } => branches
+            .first()
+            .is_some_and(|first| default_fits(arena, *first, value, depth + 1)),
+        Node::Record(record) => value.as_object().is_some_and(|obj| {
+            record
+                .fields
+                .iter()
+                .all(|f| match obj.get(&f.name).or(f.default.as_ref()) {
+                    Some(v) => default_fits(arena, f.ty, v, depth + 1),
+                    None => false,
+                })
+        }),
+        Node::Ref { .. } | Node::Pending => false,
+    }
+}
+
+fn truncate(text: &str) -> String {
+    match text.char_indices().nth(80) {
+        Some((i, _)) => format!("{}...", &text[..i]),
+        None => text.to_string(),
+    }
 }

@@ -75,6 +75,46 @@ fn references_resolve_named_types_by_full_name() {
     assert_eq!(canonical(&again), canonical(&schema));
 }
 
+#[test]
+fn defaults_follow_avro_java() {
+    // A union's default fits its first branch (Confluent refuses the second form).
+    assert!(
+        parse(
+            &record(r#"{"name":"a","type":["null","string"],"default":null}"#),
+            &[]
+        )
+        .is_ok()
+    );
+    let err = parse(
+        &record(r#"{"name":"a","type":["null","string"],"default":"x"}"#),
+        &[],
+    );
+    assert!(err.unwrap_err().message.contains("field a"));
+    // Avro Java accepts these; apache_avro alone would not.
+    let decimal = p(&record(
+        r#"{"name":"d","type":{"type":"bytes","logicalType":"decimal","precision":4,"scale":2},"default":"\u0000"}"#,
+    ));
+    assert!(
+        canonical(&decimal).contains(r#""default":"\u0000""#),
+        "{}",
+        canonical(&decimal)
+    );
+    p(&record(
+        r#"{"name":"e","type":{"type":"enum","name":"E","symbols":["A"]},"default":"Z"}"#,
+    ));
+    // Nested values are checked too.
+    assert!(
+        parse(
+            &record(r#"{"name":"l","type":{"type":"array","items":"int"},"default":[1,"x"]}"#),
+            &[]
+        )
+        .is_err()
+    );
+    assert!(parse(&record(r#"{"name":"i","type":"int","default":3000000000}"#), &[]).is_err());
+    p(&record(r#"{"name":"l","type":"long","default":3000000000}"#));
+    p(&record(r#"{"name":"f","type":"double","default":"NaN"}"#));
+}
+
 // ---- canonical text ------------------------------------------------------------------------
 
 #[test]

@@ -1,0 +1,197 @@
+//! Turning registered text into descriptors: `.proto` text or a base64 FileDescriptorProto.
+//!
+//! protox compiles the root file; its imports resolve, in order, to the schema's references
+//! (by import path), to the built-in files of [`super::builtin`], then to protox's Google
+//! well-known types. Rule: every failure is a [`SchemaError`] carrying protox's words and,
+//! when protox knows it, the file, line and column; nothing here panics on outside input.
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use base64::Engine as _;
+use miette::Diagnostic as _;
+use prost::Message as _;
+use prost_reflect::DescriptorPool;
+use prost_types::FileDescriptorProto;
+use protox::file::{ChainFileResolver, File, FileResolver, GoogleFileResolver};
+
+use super::builtin::builtin_source;
+use crate::registry::language::{ResolvedReference, SchemaError, SchemaType};
+
+/// The name the root file gets when the registered text does not name it (.proto text).
+const ROOT_NAME: &str = "schema.proto";
+
+/// What the registry was given for one file.
+#[derive(Debug, Clone)]
+enum Source {
+    Text(String),
+    Descriptor(Box<FileDescriptorProto>),
+}
+
+/// The compiled root file and everything it imports.
+pub(crate) struct Compiled {
+    pub pool: DescriptorPool,
+    pub root: String,
+    pub from_descriptor: bool,
+}
+
+/// Detects confluent-kafka's form: the whole text is base64 of a FileDescriptorProto.
+/// .proto text never qualifies: it always holds a space, `;` or `{`, none of them base64.
+pub(crate) fn decode_descriptor(text: &str) -> Option<FileDescriptorProto> {
+    let trimmed = text.trim();
+    if trimmed.is_empty()
+        || !trimmed
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_'))
+    {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(trimmed)
+        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(trimmed))
+        .or_else(|_| base64::engine::general_purpose::URL_SAFE.decode(trimmed))
+        .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(trimmed))
+        .ok()?;
+    let file = FileDescriptorProto::decode(bytes.as_slice()).ok()?;
+    // prost accepts many byte strings as an empty message; a real descriptor names its file
+    // or declares something.
+    let declares = !file.message_type.is_empty()
+        || !file.enum_type.is_empty()
+        || !file.service.is_empty()
+        || !file.extension.is_empty();
+    if file.name.as_deref().is_some_and(|n| !n.is_empty()) || declares {
+        Some(file)
+    } else {
+        None
+    }
+}
+
+fn source_of(text: &str) -> Source {
+    match decode_descriptor(text) {
+        Some(file) => Source::Descriptor(Box::new(file)),
+        None => Source::Text(text.to_string()),
+    }
+}
+
+/// Resolves imports to the registry's references and the built-in files.
+struct RegistryFiles {
+    files: HashMap<String, Source>,
+}
+
+impl FileResolver for RegistryFiles {
+    fn open_file(&self, name: &str) -> Result<File, protox::Error> {
+        match self.files.get(name) {
+            Some(Source::Text(text)) => File::from_source(name, text),
+            Some(Source::Descriptor(file)) => {
+                let mut file = FileDescriptorProto::clone(file);
+                file.name = Some(name.to_string());
+                Ok(File::from_file_descriptor_proto(file))
+            }
+            None => match builtin_source(name) {
+                Some(text) => File::from_source(name, text),
+                None => Err(protox::Error::file_not_found(name)),
+            },
+        }
+    }
+}
+
+/// Compiles `text` (the root file) with its references.
+pub(crate) fn compile(text: &str, references: &[ResolvedReference]) -> Result<Compiled, SchemaError> {
+    let mut files: HashMap<String, Source> = HashMap::new();
+    for reference in references {
+        if reference.schema_type != SchemaType::Protobuf {
+            return Err(SchemaError::new(format!(
+                "reference '{}' is a {} schema; a Protobuf schema can import only Protobuf schemas",
+                reference.name, reference.schema_type
+            )));
+        }
+        files.insert(reference.name.clone(), source_of(&reference.schema));
+    }
+    let root_source = source_of(text);
+    let from_descriptor = matches!(root_source, Source::Descriptor(_));
+    let wanted = match &root_source {
+        Source::Descriptor(file) => file.name.clone().filter(|n| !n.is_empty()),
+        Source::Text(_) => None,
+    };
+    let root = unique_root_name(wanted.as_deref().unwrap_or(ROOT_NAME), &files);
+    files.insert(root.clone(), root_source);
+
+    let texts: HashMap<String, String> = files
+        .iter()
+        .filter_map(|(name, source)| match source {
+            Source::Text(text) => Some((name.clone(), text.clone())),
+            Source::Descriptor(_) => None,
+        })
+        .collect();
+
+    let mut resolver = ChainFileResolver::new();
+    resolver.add(RegistryFiles { files });
+    resolver.add(GoogleFileResolver::new());
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        let mut compiler = protox::Compiler::with_file_resolver(resolver);
+        compiler.include_imports(true).include_source_info(false);
+        compiler.open_file(&root).map(|c| c.descriptor_pool())
+    }));
+    match outcome {
+        Ok(Ok(pool)) => Ok(Compiled {
+            pool,
+            root,
+            from_descriptor,
+        }),
+        Ok(Err(err)) => Err(describe(&err, &root, &texts)),
+        Err(_) => Err(SchemaError::new(
+            "the Protobuf compiler failed on this schema (internal error); please report it",
+        )),
+    }
+}
+
+fn unique_root_name(wanted: &str, files: &HashMap<String, Source>) -> String {
+    if !files.contains_key(wanted) {
+        return wanted.to_string();
+    }
+    (1..)
+        .map(|n| format!("schema_{n}.proto"))
+        .find(|name| !files.contains_key(name))
+        .unwrap_or_else(|| ROOT_NAME.to_string())
+}
+
+/// protox's message, plus where: "line L, column C", and the import path when the error is
+/// in a referenced file.
+fn describe(err: &protox::Error, root: &str, texts: &HashMap<String, String>) -> SchemaError {
+    let message = err.to_string();
+    let file = err.file().map(str::to_string);
+    let offset = err
+        .labels()
+        .and_then(|mut labels| labels.next())
+        .map(|label| label.offset());
+    let source = file
+        .as_deref()
+        .and_then(|f| texts.get(f).map(String::as_str).or_else(|| builtin_source(f)));
+    let position = match (offset, source) {
+        (Some(offset), Some(source)) => {
+            let (line, column) = line_column(source, offset);
+            Some(format!("line {line}, column {column}"))
+        }
+        _ => None,
+    };
+    let text = match (file.as_deref(), position) {
+        (Some(f), Some(pos)) if f == root => format!("{message} (at {pos})"),
+        (Some(f), Some(pos)) => format!("{message} (in import '{f}', at {pos})"),
+        (Some(f), None) if f != root => format!("{message} (in import '{f}')"),
+        _ => message,
+    };
+    SchemaError::new(text)
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub(crate) fn line_column(source: &str, offset: usize) -> (usize, usize) {
+    let mut end = offset.min(source.len());
+    while !source.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &source[..end];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
