@@ -7,6 +7,7 @@
 //! - [`runtime`]: connectors, tasks, their states and the task loops.
 //! - [`http`]: the REST API (Kafka Connect's, plus health and metrics).
 //! - [`metrics`]: Prometheus metrics per connector and task.
+//! - [`registry`]: the embedded schema registry (in-process API, HTTP API, SQLite/Postgres stores).
 //! - [`worker`]: start-up and ordered shutdown of one standalone worker.
 //!
 //! The rule a newcomer must know: a source position or a sink offset is stored only after what
@@ -17,6 +18,7 @@ pub mod http;
 pub mod log;
 pub mod metrics;
 pub mod plugins;
+pub mod registry;
 pub mod runtime;
 pub mod state;
 pub mod worker;
