@@ -6,14 +6,15 @@
 //! - [`avro`], [`protobuf`], [`json_schema`]: the three languages.
 //! - [`compatibility`]: the seven levels, derived from the directional check.
 //!
-//! The registry service itself (subjects, versions, ids, config, modes over a storage trait)
-//! lives in `service` once written; storage backends (SQLite, Postgres) live in the gateway.
+//! - [`service`]: the registry service itself (subjects, versions, ids, config, modes) over a
+//!   storage trait; storage backends (SQLite, Postgres) live in the gateway.
 
 pub mod avro;
 pub mod compatibility;
 pub mod json_schema;
 pub mod language;
 pub mod protobuf;
+pub mod service;
 
 pub use compatibility::CompatibilityLevel;
 pub use language::{ParsedSchema, ResolvedReference, SchemaError, SchemaReference, SchemaType};

@@ -1,0 +1,209 @@
+//! `/subjects...`: list, versions, register, lookup, deletes, referencedby.
+
+use axum::extract::{Path, State};
+use axum::response::IntoResponse;
+use serde::{Deserialize, Serialize};
+
+use ::schemas::registry::service::{
+    RegisterOptions, RegistryError, SchemaInput, SubjectVersion, VersionSpec,
+};
+use ::schemas::registry::{SchemaReference, SchemaType};
+
+use super::{ApiError, ApiResult, AppState, Body, Params, reply};
+
+/// A schema in a request body (register, lookup, compatibility). Unknown fields (metadata,
+/// ruleSet, ...) are accepted and ignored.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SchemaBody {
+    #[serde(default)]
+    schema: Option<String>,
+    #[serde(default)]
+    schema_type: Option<String>,
+    #[serde(default)]
+    references: Option<Vec<SchemaReference>>,
+    #[serde(default)]
+    id: Option<i64>,
+    #[serde(default)]
+    version: Option<i32>,
+}
+
+impl SchemaBody {
+    pub(crate) fn input(&self) -> ApiResult<SchemaInput> {
+        let schema = match &self.schema {
+            Some(s) if !s.trim().is_empty() => s.clone(),
+            _ => {
+                return Err(ApiError(RegistryError::invalid_schema(
+                    "the request has no \"schema\" (or it is empty)",
+                )));
+            }
+        };
+        let schema_type = match self.schema_type.as_deref() {
+            None | Some("") => SchemaType::Avro,
+            Some(t) => t
+                .parse()
+                .map_err(|e| ApiError(RegistryError::invalid_schema(e)))?,
+        };
+        Ok(
+            SchemaInput::new(schema_type, schema)
+                .with_references(self.references.clone().unwrap_or_default()),
+        )
+    }
+}
+
+/// A subject version as Confluent answers it: `schemaType` omitted for AVRO, `references`
+/// omitted when empty.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct VersionJson<'a> {
+    subject: &'a str,
+    version: i32,
+    id: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    schema_type: Option<&'static str>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    references: &'a [SchemaReference],
+    schema: &'a str,
+}
+
+pub(crate) fn type_field(t: SchemaType) -> Option<&'static str> {
+    (t != SchemaType::Avro).then(|| t.as_str())
+}
+
+impl<'a> VersionJson<'a> {
+    pub(crate) fn of(v: &'a SubjectVersion) -> Self {
+        VersionJson {
+            subject: &v.subject,
+            version: v.version,
+            id: v.id(),
+            schema_type: type_field(v.schema.schema_type()),
+            references: v.schema.references(),
+            schema: v.schema.schema(),
+        }
+    }
+}
+
+pub(crate) fn version_spec(text: &str) -> ApiResult<VersionSpec> {
+    Ok(VersionSpec::parse(text)?)
+}
+
+pub(crate) async fn list(State(reg): State<AppState>, params: Params) -> ApiResult {
+    let subjects = reg
+        .service()
+        .subjects(
+            params.get("subjectPrefix"),
+            params.flag("deleted"),
+            params.flag("deletedOnly"),
+        )
+        .await?;
+    Ok(reply(&subjects))
+}
+
+pub(crate) async fn versions(
+    State(reg): State<AppState>,
+    Path(subject): Path<String>,
+    params: Params,
+) -> ApiResult {
+    let versions = reg
+        .service()
+        .versions(&subject, params.flag("deleted"), params.flag("deletedOnly"))
+        .await?;
+    Ok(reply(&versions))
+}
+
+#[derive(Serialize)]
+struct IdJson {
+    id: i64,
+}
+
+pub(crate) async fn register(
+    State(reg): State<AppState>,
+    Path(subject): Path<String>,
+    params: Params,
+    Body(body): Body<SchemaBody>,
+) -> ApiResult {
+    let input = body.input()?;
+    let options = RegisterOptions {
+        normalize: params.flag("normalize"),
+        // Confluent sends id/version -1 or 0 for "none".
+        id: body.id.filter(|id| *id > 0),
+        version: body.version.filter(|v| *v > 0),
+    };
+    let registered = reg.service().register(&subject, &input, options).await?;
+    Ok(reply(&IdJson { id: registered.id }))
+}
+
+pub(crate) async fn lookup(
+    State(reg): State<AppState>,
+    Path(subject): Path<String>,
+    params: Params,
+    Body(body): Body<SchemaBody>,
+) -> ApiResult {
+    let input = body.input()?;
+    let found = reg
+        .service()
+        .lookup(&subject, &input, params.flag("normalize"), params.flag("deleted"))
+        .await?;
+    Ok(reply(&VersionJson::of(&found)))
+}
+
+pub(crate) async fn version(
+    State(reg): State<AppState>,
+    Path((subject, version)): Path<(String, String)>,
+    params: Params,
+) -> ApiResult {
+    let spec = version_spec(&version)?;
+    let found = reg
+        .service()
+        .version(&subject, spec, params.flag("deleted"))
+        .await?;
+    Ok(reply(&VersionJson::of(&found)))
+}
+
+/// The schema text alone, as Confluent answers `/schema` paths.
+pub(crate) async fn version_schema(
+    State(reg): State<AppState>,
+    Path((subject, version)): Path<(String, String)>,
+    params: Params,
+) -> ApiResult {
+    let spec = version_spec(&version)?;
+    let found = reg
+        .service()
+        .version(&subject, spec, params.flag("deleted"))
+        .await?;
+    Ok(found.schema.schema().to_string().into_response())
+}
+
+pub(crate) async fn referenced_by(
+    State(reg): State<AppState>,
+    Path((subject, version)): Path<(String, String)>,
+) -> ApiResult {
+    let spec = version_spec(&version)?;
+    let ids = reg.service().referenced_by(&subject, spec).await?;
+    Ok(reply(&ids))
+}
+
+pub(crate) async fn delete_version(
+    State(reg): State<AppState>,
+    Path((subject, version)): Path<(String, String)>,
+    params: Params,
+) -> ApiResult {
+    let spec = version_spec(&version)?;
+    let deleted = reg
+        .service()
+        .delete_version(&subject, spec, params.flag("permanent"))
+        .await?;
+    Ok(reply(&deleted))
+}
+
+pub(crate) async fn delete_subject(
+    State(reg): State<AppState>,
+    Path(subject): Path<String>,
+    params: Params,
+) -> ApiResult {
+    let deleted = reg
+        .service()
+        .delete_subject(&subject, params.flag("permanent"))
+        .await?;
+    Ok(reply(&deleted))
+}

@@ -1,0 +1,140 @@
+//! What every task shares: its identity, control channel, status cell, converters, metrics and
+//! the worker's services. The loops themselves are in `source_task` and `sink_task`.
+//!
+//! Control is a `watch` channel from the runtime: `Run`, `Pause` or `Stop`. A task reads it
+//! between batches, never in the middle of one, so a batch is always finished (acknowledged and
+//! its positions kept) before a pause or stop takes effect.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use formats::Converter;
+use parking_lot::Mutex;
+use schemas::{ConnectError, ErrorKind};
+use tokio::sync::watch;
+
+use super::status::{State, Status, StatusCell, StatusWriter};
+use crate::config::WorkerConfig;
+use crate::log::{Log, Subscription};
+use crate::metrics::TaskMetrics;
+use crate::plugins::Factory;
+use crate::state::StateStore;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    Run,
+    Pause,
+    Stop,
+}
+
+/// The worker's services, shared by the runtime and every task.
+pub struct Shared {
+    pub store: StateStore,
+    pub log: Arc<dyn Log>,
+    pub worker: Arc<WorkerConfig>,
+    pub worker_id: String,
+    pub metrics: Arc<crate::metrics::Metrics>,
+    pub statuses: StatusWriter,
+}
+
+/// The topics a connector has used, shared by its tasks; new ones are also stored.
+pub type TopicSet = Arc<Mutex<BTreeSet<String>>>;
+
+pub struct TaskContext {
+    pub connector: String,
+    pub task: u32,
+    pub shared: Arc<Shared>,
+    pub status: StatusCell,
+    pub control: watch::Receiver<Control>,
+    /// The connector's config with config providers resolved.
+    pub config: BTreeMap<String, String>,
+    pub factory: Factory,
+    pub key_converter: Arc<dyn Converter>,
+    pub value_converter: Arc<dyn Converter>,
+    pub metrics: TaskMetrics,
+    pub topics: TopicSet,
+    /// `errors.tolerance=all`: data errors skip the record instead of failing the task.
+    pub tolerate_errors: bool,
+    /// Sinks: what to consume.
+    pub subscription: Option<Subscription>,
+}
+
+impl TaskContext {
+    pub fn set_status(&self, status: Status) {
+        {
+            let mut cell = self.status.lock();
+            if *cell == status {
+                return;
+            }
+            *cell = status.clone();
+        }
+        self.shared
+            .statuses
+            .put(&self.connector, Some(self.task), &status);
+    }
+
+    pub fn set_state(&self, state: State) {
+        self.set_status(Status::new(state));
+    }
+
+    /// The control the runtime asks for now; Stop when the runtime is gone.
+    pub fn wanted(&mut self) -> Control {
+        if self.control.has_changed().is_err() {
+            return Control::Stop;
+        }
+        *self.control.borrow_and_update()
+    }
+
+    /// Sleeps up to `d`, waking early when the control changes.
+    pub async fn idle(&mut self, d: Duration) {
+        tokio::select! {
+            _ = tokio::time::sleep(d) => {}
+            _ = self.control.changed() => {}
+        }
+    }
+
+    /// Waits until the control is no longer `current`.
+    pub async fn wait_change(&mut self, current: Control) {
+        while self.wanted() == current {
+            if self.control.changed().await.is_err() {
+                return;
+            }
+        }
+    }
+
+    /// Records a topic as used by this connector (stored the first time).
+    pub async fn note_topic(&self, topic: &str) {
+        let new = self.topics.lock().insert(topic.to_owned());
+        if new && let Err(e) = self.shared.store.add_topic(&self.connector, topic).await {
+            tracing::warn!(topic, error = %e, "could not record the connector's topic");
+        }
+    }
+
+    /// Decides what a failed record does: skipped (Ok) under `errors.tolerance=all` for data
+    /// and schema errors, else the task fails with the error.
+    pub fn record_error(
+        &self,
+        error: ConnectError,
+        what: impl FnOnce() -> String,
+    ) -> Result<(), ConnectError> {
+        self.metrics.errors.inc();
+        if self.tolerate_errors && matches!(error.kind, ErrorKind::Data | ErrorKind::Schema) {
+            tracing::warn!(record = %what(), error = %error, "skipping a record (errors.tolerance=all)");
+            Ok(())
+        } else {
+            Err(error)
+        }
+    }
+}
+
+/// A log error as a connect error (retriable when the log says so).
+pub fn log_error(context: &str, e: crate::log::LogError) -> ConnectError {
+    let retriable = e.retriable();
+    ConnectError::connection(format!("{context}: {e}")).with_retriable(retriable)
+}
+
+/// Backoff between retries of a retriable error: 100 ms doubling up to 5 s.
+pub fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis(100u64.saturating_mul(1 << attempt.min(6))).min(Duration::from_secs(5))
+}
