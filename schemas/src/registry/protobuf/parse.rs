@@ -21,11 +21,12 @@ use crate::registry::language::{ResolvedReference, SchemaError, SchemaType};
 /// The name the root file gets when the registered text does not name it (.proto text).
 const ROOT_NAME: &str = "schema.proto";
 
-/// What the registry was given for one file.
+/// What the registry was given for one file. A descriptor is kept as its bytes: decoding it
+/// into prost-types would drop custom (extension) options.
 #[derive(Debug, Clone)]
 enum Source {
     Text(String),
-    Descriptor(Box<FileDescriptorProto>),
+    Descriptor { name: Option<String>, bytes: Vec<u8> },
 }
 
 /// The compiled root file and everything it imports.
@@ -37,7 +38,7 @@ pub(crate) struct Compiled {
 
 /// Detects confluent-kafka's form: the whole text is base64 of a FileDescriptorProto.
 /// .proto text never qualifies: it always holds a space, `;` or `{`, none of them base64.
-pub(crate) fn decode_descriptor(text: &str) -> Option<FileDescriptorProto> {
+pub(crate) fn decode_descriptor(text: &str) -> Option<(FileDescriptorProto, Vec<u8>)> {
     let trimmed = text.trim();
     if trimmed.is_empty()
         || !trimmed
@@ -60,7 +61,7 @@ pub(crate) fn decode_descriptor(text: &str) -> Option<FileDescriptorProto> {
         || !file.service.is_empty()
         || !file.extension.is_empty();
     if file.name.as_deref().is_some_and(|n| !n.is_empty()) || declares {
-        Some(file)
+        Some((file, bytes))
     } else {
         None
     }
@@ -68,7 +69,10 @@ pub(crate) fn decode_descriptor(text: &str) -> Option<FileDescriptorProto> {
 
 fn source_of(text: &str) -> Source {
     match decode_descriptor(text) {
-        Some(file) => Source::Descriptor(Box::new(file)),
+        Some((file, bytes)) => Source::Descriptor {
+            name: file.name.filter(|n| !n.is_empty()),
+            bytes,
+        },
         None => Source::Text(text.to_string()),
     }
 }
@@ -82,10 +86,13 @@ impl FileResolver for RegistryFiles {
     fn open_file(&self, name: &str) -> Result<File, protox::Error> {
         match self.files.get(name) {
             Some(Source::Text(text)) => File::from_source(name, text),
-            Some(Source::Descriptor(file)) => {
-                let mut file = FileDescriptorProto::clone(file);
-                file.name = Some(name.to_string());
-                Ok(File::from_file_descriptor_proto(file))
+            Some(Source::Descriptor { bytes, .. }) => {
+                // The file is known by the name it is imported as: a later `name` field
+                // overrides an earlier one when protobuf decodes.
+                let mut bytes = bytes.clone();
+                prost::encoding::string::encode(1, &name.to_string(), &mut bytes);
+                File::decode_file_descriptor_proto(bytes.as_slice())
+                    .map_err(|e| protox::Error::new(format!("file '{name}': {e}")))
             }
             None => match builtin_source(name) {
                 Some(text) => File::from_source(name, text),
@@ -108,9 +115,9 @@ pub(crate) fn compile(text: &str, references: &[ResolvedReference]) -> Result<Co
         files.insert(reference.name.clone(), source_of(&reference.schema));
     }
     let root_source = source_of(text);
-    let from_descriptor = matches!(root_source, Source::Descriptor(_));
+    let from_descriptor = matches!(root_source, Source::Descriptor { .. });
     let wanted = match &root_source {
-        Source::Descriptor(file) => file.name.clone().filter(|n| !n.is_empty()),
+        Source::Descriptor { name, .. } => name.clone(),
         Source::Text(_) => None,
     };
     let root = unique_root_name(wanted.as_deref().unwrap_or(ROOT_NAME), &files);
@@ -120,7 +127,7 @@ pub(crate) fn compile(text: &str, references: &[ResolvedReference]) -> Result<Co
         .iter()
         .filter_map(|(name, source)| match source {
             Source::Text(text) => Some((name.clone(), text.clone())),
-            Source::Descriptor(_) => None,
+            Source::Descriptor { .. } => None,
         })
         .collect();
 

@@ -286,6 +286,14 @@ fn base64_descriptors_are_accepted_and_print_as_proto_text() {
 }
 
 #[test]
+fn base64_descriptors_keep_custom_options() {
+    let from_text = ok(PROTO2);
+    let from_descriptor = ok(&serialized(&from_text));
+    assert!(canonical(&from_descriptor).contains("(.p.tag) = \"x\\\"y\""));
+    assert_eq!(canonical(&from_descriptor), canonical(&from_text));
+}
+
+#[test]
 fn base64_descriptor_imports_resolve_through_references() {
     let dep_text = "syntax = \"proto3\";\npackage dep;\nmessage D { string s = 1; }\n";
     let dep = ok(dep_text);
