@@ -67,6 +67,75 @@ pub(crate) fn decode_descriptor(text: &str) -> Option<(FileDescriptorProto, Vec<
     }
 }
 
+/// Deepest `{`/`<` nesting a schema may use. protox parses recursively without a limit, so
+/// a hostile schema nested thousands deep would overflow the stack; real ones nest a few levels.
+const MAX_NESTING: usize = 100;
+
+/// Refuses text nested deeper than [`MAX_NESTING`], and octal literals with an 8 or 9 (protox
+/// trips a debug assertion on those); comments and strings are skipped.
+fn check_nesting(name: &str, text: &str) -> Result<(), SchemaError> {
+    let bytes = text.as_bytes();
+    let (mut depth, mut i) = (0usize, 0usize);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            quote @ (b'"' | b'\'') => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != quote && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'{' | b'<' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    let (line, column) = line_column(text, i);
+                    return Err(SchemaError::new(format!(
+                        "{name}: nesting deeper than {MAX_NESTING} levels at line {line}, column {column}"
+                    )));
+                }
+            }
+            b'}' | b'>' => depth = depth.saturating_sub(1),
+            b'0'..=b'9' if i == 0 || !is_word_byte(bytes[i - 1]) => {
+                let start = i;
+                while i < bytes.len() && (is_word_byte(bytes[i]) || bytes[i] == b'.') {
+                    i += 1;
+                }
+                let token = &bytes[start..i];
+                let octal = token.len() > 1
+                    && token[0] == b'0'
+                    && token.iter().all(u8::is_ascii_digit)
+                    && token.iter().any(|b| matches!(b, b'8' | b'9'));
+                if octal {
+                    let (line, column) = line_column(text, start);
+                    return Err(SchemaError::new(format!(
+                        "{name}: invalid octal integer '{}' at line {line}, column {column}",
+                        String::from_utf8_lossy(token)
+                    )));
+                }
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
 fn source_of(text: &str) -> Source {
     match decode_descriptor(text) {
         Some((file, bytes)) => Source::Descriptor {
@@ -112,9 +181,16 @@ pub(crate) fn compile(text: &str, references: &[ResolvedReference]) -> Result<Co
                 reference.name, reference.schema_type
             )));
         }
-        files.insert(reference.name.clone(), source_of(&reference.schema));
+        let source = source_of(&reference.schema);
+        if let Source::Text(t) = &source {
+            check_nesting(&format!("import '{}'", reference.name), t)?;
+        }
+        files.insert(reference.name.clone(), source);
     }
     let root_source = source_of(text);
+    if let Source::Text(t) = &root_source {
+        check_nesting("schema", t)?;
+    }
     let from_descriptor = matches!(root_source, Source::Descriptor { .. });
     let wanted = match &root_source {
         Source::Descriptor { name, .. } => name.clone(),
