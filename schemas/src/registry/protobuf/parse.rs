@@ -78,6 +78,11 @@ fn check_nesting(name: &str, text: &str) -> Result<(), SchemaError> {
     let (mut depth, mut i) = (0usize, 0usize);
     while i < bytes.len() {
         match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
                 while i < bytes.len() && bytes[i] != b'\n' {
                     i += 1;
@@ -108,20 +113,24 @@ fn check_nesting(name: &str, text: &str) -> Result<(), SchemaError> {
             b'}' | b'>' => depth = depth.saturating_sub(1),
             b'0'..=b'9' if i == 0 || !is_word_byte(bytes[i - 1]) => {
                 let start = i;
-                while i < bytes.len() && (is_word_byte(bytes[i]) || bytes[i] == b'.') {
+                while i < bytes.len() && bytes[i].is_ascii_digit() {
                     i += 1;
                 }
-                let token = &bytes[start..i];
-                let octal = token.len() > 1
-                    && token[0] == b'0'
-                    && token.iter().all(u8::is_ascii_digit)
-                    && token.iter().any(|b| matches!(b, b'8' | b'9'));
-                if octal {
+                let digits = &bytes[start..i];
+                let float = matches!(bytes.get(i), Some(b'.' | b'e' | b'E'));
+                if !float
+                    && digits.len() > 1
+                    && digits[0] == b'0'
+                    && digits.iter().any(|b| matches!(b, b'8' | b'9'))
+                {
                     let (line, column) = line_column(text, start);
                     return Err(SchemaError::new(format!(
                         "{name}: invalid octal integer '{}' at line {line}, column {column}",
-                        String::from_utf8_lossy(token)
+                        String::from_utf8_lossy(digits)
                     )));
+                }
+                while i < bytes.len() && (is_word_byte(bytes[i]) || bytes[i] == b'.') {
+                    i += 1;
                 }
                 continue;
             }
