@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use super::model::{
-    Additional, ArrayRules, Criterion, Draft, Kind, Model, Node, NodeId, NumberRules, ObjectRules,
+    Additional, ArrayRules, Criterion, Draft, Kind, Model, Node, NodeId, NumberRules, ObjectRules, Source,
     StringRules,
 };
 use crate::registry::language::SchemaError;
@@ -79,6 +79,7 @@ pub(crate) fn build(docs: &[Document]) -> Result<Model, SchemaError> {
     Ok(Model {
         nodes: loader.nodes,
         root,
+        docs: docs.iter().map(|d| d.value.clone()).collect(),
     })
 }
 
@@ -123,7 +124,7 @@ impl<'a> Loader<'a> {
                 at(&pointer)
             )));
         }
-        let id = self.push(Node::new(Kind::Empty, Value::Null));
+        let id = self.push(Node::new(Kind::Empty, source(doc, &pointer, None)));
         self.memo.insert((doc, pointer.clone()), id);
         self.depth += 1;
         let node = self.build_node(doc, &pointer, value);
@@ -149,8 +150,8 @@ impl<'a> Loader<'a> {
 
     fn build_node(&mut self, doc: usize, pointer: &str, value: &'a Value) -> Result<Node, SchemaError> {
         let map = match value {
-            Value::Bool(true) => return Ok(Node::new(Kind::Empty, value.clone())),
-            Value::Bool(false) => return Ok(Node::new(Kind::False, value.clone())),
+            Value::Bool(true) => return Ok(Node::new(Kind::Empty, source(doc, pointer, None))),
+            Value::Bool(false) => return Ok(Node::new(Kind::False, source(doc, pointer, None))),
             Value::Object(map) => map,
             other => {
                 return Err(SchemaError::new(format!(
@@ -171,7 +172,7 @@ impl<'a> Loader<'a> {
                 )));
             };
             let target = self.resolve(doc, pointer, reference)?;
-            let node = Node::new(Kind::Ref(target), value.clone());
+            let node = Node::new(Kind::Ref(target), source(doc, pointer, Some(&["$ref"])));
             // Before 2019-09 the keywords beside `$ref` are ignored.
             if draft < Draft::Draft2019 {
                 return Ok(node);
@@ -185,12 +186,15 @@ impl<'a> Loader<'a> {
                     at(pointer)
                 )));
             };
-            parts.push(Node::new(Kind::Enum(values.clone()), subset(map, &["enum"])));
+            parts.push(Node::new(
+                Kind::Enum(values.clone()),
+                source(doc, pointer, Some(&["enum"])),
+            ));
         }
         if let Some(constant) = map.get("const") {
             parts.push(Node::new(
                 Kind::Enum(vec![constant.clone()]),
-                subset(map, &["const"]),
+                source(doc, pointer, Some(&["const"])),
             ));
         }
         for criterion in [Criterion::AllOf, Criterion::AnyOf, Criterion::OneOf] {
@@ -211,13 +215,13 @@ impl<'a> Loader<'a> {
                         criterion,
                         subschemas,
                     },
-                    subset(map, &[keyword]),
+                    source(doc, pointer, Some(criterion.keywords())),
                 ));
             }
         }
         if let Some(not) = map.get("not") {
             let inner = self.child(doc, pointer, &["not"], not)?;
-            parts.push(Node::new(Kind::Not(inner), subset(map, &["not"])));
+            parts.push(Node::new(Kind::Not(inner), source(doc, pointer, Some(&["not"]))));
         }
         if let Some(condition) = map.get("if") {
             let condition = self.child(doc, pointer, &["if"], condition)?;
@@ -235,7 +239,7 @@ impl<'a> Loader<'a> {
                     then,
                     otherwise,
                 },
-                subset(map, &["if", "then", "else"]),
+                source(doc, pointer, Some(&["if", "then", "else"])),
             ));
         }
         match map.get("type") {
@@ -257,7 +261,7 @@ impl<'a> Loader<'a> {
                         criterion: Criterion::AnyOf,
                         subschemas,
                     },
-                    subset(map, &["type"]),
+                    source(doc, pointer, Some(&["type"])),
                 ));
             }
             Some(_) => {
@@ -281,10 +285,10 @@ impl<'a> Loader<'a> {
         }
 
         let mut node = match parts.len() {
-            0 => Node::new(Kind::Empty, value.clone()),
+            0 => Node::new(Kind::Empty, source(doc, pointer, None)),
             1 => {
                 let mut only = parts.remove(0);
-                only.raw = value.clone();
+                only.source = source(doc, pointer, None);
                 only
             }
             _ => {
@@ -294,7 +298,7 @@ impl<'a> Loader<'a> {
                         criterion: Criterion::AllOf,
                         subschemas,
                     },
-                    value.clone(),
+                    source(doc, pointer, None),
                 )
             }
         };
@@ -315,14 +319,26 @@ impl<'a> Loader<'a> {
         name: &str,
         explicit: bool,
     ) -> Result<Node, SchemaError> {
-        let raw_with = |keywords: &[&str]| {
-            let mut raw = subset(map, keywords);
-            if let Value::Object(m) = &mut raw
-                && explicit
-            {
-                m.insert("type".to_string(), Value::String(name.to_string()));
+        let type_name: &'static str = match name {
+            "null" => "null",
+            "boolean" => "boolean",
+            "string" => "string",
+            "number" => "number",
+            "integer" => "integer",
+            "object" => "object",
+            "array" => "array",
+            other => {
+                return Err(SchemaError::new(format!(
+                    "unknown type {other:?} at {}",
+                    at(pointer)
+                )));
             }
-            raw
+        };
+        let raw_with = |keywords: &'static [&'static str]| Source {
+            doc,
+            pointer: pointer.to_string(),
+            keywords: Some(keywords),
+            type_name: explicit.then_some(type_name),
         };
         Ok(match name {
             "null" => Node::new(Kind::Null, raw_with(&[])),
@@ -514,13 +530,13 @@ fn text(map: &Map<String, Value>, keyword: &str) -> Option<String> {
     map.get(keyword).and_then(Value::as_str).map(str::to_string)
 }
 
-fn subset(map: &Map<String, Value>, keywords: &[&str]) -> Value {
-    Value::Object(
-        map.iter()
-            .filter(|(k, _)| keywords.contains(&k.as_str()))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-    )
+fn source(doc: usize, pointer: &str, keywords: Option<&'static [&'static str]>) -> Source {
+    Source {
+        doc,
+        pointer: pointer.to_string(),
+        keywords,
+        type_name: None,
+    }
 }
 
 fn type_name(value: &Value) -> &'static str {

@@ -32,6 +32,14 @@ pub(crate) enum Criterion {
 }
 
 impl Criterion {
+    pub(crate) fn keywords(self) -> &'static [&'static str] {
+        match self {
+            Criterion::AllOf => &["allOf"],
+            Criterion::AnyOf => &["anyOf"],
+            Criterion::OneOf => &["oneOf"],
+        }
+    }
+
     pub(crate) fn keyword(self) -> &'static str {
         match self {
             Criterion::AllOf => "allOf",
@@ -162,20 +170,31 @@ pub(crate) struct Node {
     pub title: Option<String>,
     pub description: Option<String>,
     pub default: Option<Value>,
-    /// The JSON this node was built from; equal raw values are the same subschema (Confluent
-    /// collapses duplicate subschemas of a combined schema this way).
-    pub raw: Value,
+    /// Where the JSON this node was built from lives; nodes with equal JSON are the same
+    /// subschema (Confluent collapses duplicate subschemas of a combined schema this way).
+    /// A location rather than a copy, so memory stays linear in the schema's size.
+    pub source: Source,
+}
+
+/// A node's JSON: the value at `pointer` of document `doc`, or only some of its keywords
+/// (the parts of an implicit `allOf`), plus the type name a `type` array gave it.
+#[derive(Debug, Clone)]
+pub(crate) struct Source {
+    pub doc: usize,
+    pub pointer: String,
+    pub keywords: Option<&'static [&'static str]>,
+    pub type_name: Option<&'static str>,
 }
 
 impl Node {
-    pub(crate) fn new(kind: Kind, raw: Value) -> Node {
+    pub(crate) fn new(kind: Kind, source: Source) -> Node {
         Node {
             kind,
             id: None,
             title: None,
             description: None,
             default: None,
-            raw,
+            source,
         }
     }
 }
@@ -184,11 +203,29 @@ impl Node {
 pub(crate) struct Model {
     pub nodes: Vec<Node>,
     pub root: NodeId,
+    /// The documents the nodes were built from (the schema, then its references).
+    pub docs: Vec<Value>,
 }
 
 impl Model {
     pub(crate) fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id]
+    }
+
+    /// Is node `a` of this model the same JSON as node `b` of `other`?
+    pub(crate) fn same_json(&self, a: NodeId, other: &Model, b: NodeId) -> bool {
+        let (sa, sb) = (&self.node(a).source, &other.node(b).source);
+        if sa.keywords != sb.keywords || sa.type_name != sb.type_name {
+            return false;
+        }
+        let va = self.docs.get(sa.doc).and_then(|d| d.pointer(&sa.pointer));
+        let vb = other.docs.get(sb.doc).and_then(|d| d.pointer(&sb.pointer));
+        match sa.keywords {
+            None => va == vb,
+            Some(keywords) => keywords
+                .iter()
+                .all(|k| va.and_then(|v| v.get(k)) == vb.and_then(|v| v.get(k))),
+        }
     }
 
     /// Follows `$ref` nodes to the schema they name. A chain of references that loops back on

@@ -71,7 +71,7 @@ pub(crate) fn original_is_narrower_product(
 fn distinct(model: &Model, subschemas: &[NodeId]) -> Vec<NodeId> {
     let mut kept: Vec<NodeId> = Vec::with_capacity(subschemas.len());
     for &id in subschemas {
-        if !kept.iter().any(|&k| model.node(k).raw == model.node(id).raw) {
+        if !kept.iter().any(|&k| model.same_json(k, model, id)) {
             kept.push(id);
         }
     }

@@ -276,7 +276,7 @@ impl<'m> Checker<'m> {
             ) => {
                 // A changed condition sends documents down other branches: incompatible
                 // unless the two conditions are the same schema.
-                if self.original().node(*ia).raw != self.update().node(*ib).raw {
+                if !self.original().same_json(*ia, self.update(), *ib) {
                     ctx.add_at("if", Change::CONDITION_CHANGED);
                 }
                 ctx.enter("then");
