@@ -17,6 +17,7 @@ use crate::config::{ConfigError, ConnectorFile, WorkerConfig, load_connector_fil
 use crate::log::Log;
 use crate::log::embedded::{EmbeddedLog, EmbeddedLogConfig};
 use crate::metrics::Metrics;
+use crate::registry::Registry;
 use crate::runtime::lifecycle::first_problem;
 use crate::runtime::status::StatusWriter;
 use crate::runtime::validate::validate;
@@ -116,7 +117,12 @@ pub async fn run(plan: Plan) -> anyhow::Result<()> {
             .with_context(|| format!("{}: connector {}", file.display(), connector.name))?;
     }
 
-    let app = crate::http::app(runtime.clone());
+    let registry = match worker.state_storage_url.as_deref() {
+        Some(url) if url.starts_with("postgres") => Registry::postgres(url).await,
+        _ => Registry::sqlite(store.pool().clone()).await,
+    }
+    .map_err(|e| anyhow::anyhow!("state.storage.url: the schema registry cannot open its store: {e}"))?;
+    let app = crate::http::app(runtime.clone(), Some(Arc::new(registry)));
     let shutdown = CancellationToken::new();
     let mut servers = Vec::new();
     for (listener, addr) in listeners.into_iter().zip(&addrs) {

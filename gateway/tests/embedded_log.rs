@@ -482,3 +482,86 @@ async fn retention_by_time_runs_in_the_background() {
     assert_eq!(values, vec![&b"old3"[..], b"new1", b"old-but-newest"]);
     log.close().await;
 }
+
+#[tokio::test]
+async fn seek_rereads_from_the_middle_of_a_batch_and_polls_spread_over_partitions() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = EmbeddedLog::open(config(dir.path())).await.unwrap();
+    log.create_topic("s", 2).await.unwrap();
+    for p in 0..2 {
+        let batch = (0..100)
+            .map(|i| LogRecord {
+                partition: Some(p),
+                ..value(&format!("{p}-{i}"))
+            })
+            .collect();
+        log.append("s", batch).await.unwrap();
+    }
+    let mut consumer = log
+        .consumer("g", Subscription::Topics(vec!["s".into()]))
+        .await
+        .unwrap();
+    let got = consumer.poll(150, LONG).await.unwrap();
+    assert_eq!(got.len(), 150);
+    let from_p1 = got.iter().filter(|r| r.partition == 1).count();
+    assert!(
+        from_p1 == 50 || from_p1 == 100,
+        "one poll reads on into the next partition"
+    );
+    consumer.seek(&tp("s", 1), 42).await.unwrap();
+    consumer.seek(&tp("s", 0), 99).await.unwrap();
+    let mut rest = Vec::new();
+    loop {
+        let got = consumer.poll(1000, Duration::from_millis(50)).await.unwrap();
+        if got.is_empty() {
+            break;
+        }
+        rest.extend(got.into_iter().map(|r| (r.partition, r.offset, r.value.unwrap())));
+    }
+    rest.sort();
+    let mut want: Vec<(i32, i64, Bytes)> = vec![(0, 99, Bytes::from("0-99"))];
+    want.extend((42..100).map(|i| (1, i, Bytes::from(format!("1-{i}")))));
+    assert_eq!(rest, want);
+    let err = consumer.seek(&tp("s", 2), 0).await.unwrap_err();
+    assert!(
+        matches!(err, LogError::UnknownPartition { partition: 2, .. }),
+        "{err}"
+    );
+    let err = consumer.seek(&tp("nope", 0), 0).await.unwrap_err();
+    assert!(matches!(err, LogError::UnknownTopic(_)), "{err}");
+    log.close().await;
+}
+
+#[tokio::test]
+async fn two_consumers_of_one_group_leave_consistent_offsets() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = EmbeddedLog::open(config(dir.path())).await.unwrap();
+    log.append("t", (0..20).map(|i| value(&i.to_string())).collect())
+        .await
+        .unwrap();
+    let mut a = log
+        .consumer("same", Subscription::Topics(vec!["t".into()]))
+        .await
+        .unwrap();
+    let mut b = log
+        .consumer("same", Subscription::Topics(vec!["t".into()]))
+        .await
+        .unwrap();
+    let (ra, rb) = tokio::join!(a.poll(20, LONG), b.poll(20, LONG));
+    assert_eq!((ra.unwrap().len(), rb.unwrap().len()), (20, 20));
+    let (to20, to12) = (
+        BTreeMap::from([(tp("t", 0), 20)]),
+        BTreeMap::from([(tp("t", 0), 12)]),
+    );
+    let (ca, cb) = tokio::join!(a.commit(&to20), b.commit(&to12));
+    ca.unwrap();
+    cb.unwrap();
+    let committed = log.committed("same").await.unwrap();
+    let offset = committed[&tp("t", 0)];
+    assert!(
+        offset == 20 || offset == 12,
+        "one of the commits wins whole: {offset}"
+    );
+    assert_eq!(committed.len(), 1);
+    log.close().await;
+}

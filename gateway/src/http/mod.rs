@@ -3,7 +3,7 @@
 //! - [`connectors`]: Kafka Connect's `/connectors` resource.
 //! - [`plugins`]: the `/connector-plugins` resource.
 //! - [`root`]: `GET /`, `/health`, `/metrics`.
-//! - the schema registry's router (crate::registry) merges in [`app`].
+//! - the schema registry's router (`crate::registry::http::router`) is merged in [`app`].
 //!
 //! Every error, including a rejected body or an unknown route, is `{"error_code", "message"}`
 //! with the matching status ([`ApiError`]); bodies are read with [`ApiJson`] so malformed JSON
@@ -13,6 +13,8 @@ pub mod connectors;
 pub mod plugins;
 pub mod root;
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
 use axum::http::StatusCode;
@@ -21,6 +23,7 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
+use crate::registry::Registry;
 use crate::runtime::{Runtime, RuntimeError};
 
 /// What every handler can reach.
@@ -29,20 +32,23 @@ pub struct AppState {
     pub runtime: Runtime,
 }
 
-/// The whole API on one router.
-pub fn app(runtime: Runtime) -> Router {
+/// The whole API on one router: Kafka Connect's resources, health and metrics, and (when
+/// given) the schema registry, which brings its own state, body limit and content types.
+pub fn app(runtime: Runtime, registry: Option<Arc<Registry>>) -> Router {
     let max_body = runtime.shared().worker.http_max_body_bytes;
     let state = AppState { runtime };
-    Router::new()
+    let connect = Router::new()
         .merge(root::router())
         .merge(connectors::router())
         .merge(plugins::router())
-        // The schema registry (crate::registry) merges its router here once it lands:
-        // .merge(crate::registry::router(...))
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
-        .with_state(state)
+        .with_state(state);
+    let app = match registry {
+        Some(registry) => connect.merge(crate::registry::http::router(registry)),
+        None => connect,
+    };
+    app.fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
 }
 
 async fn not_found() -> ApiError {

@@ -40,7 +40,7 @@ async fn call(rt: &Runtime, method: Method, path: &str, body: Option<&str>) -> (
         .header("content-type", "application/json")
         .body(body.map(|b| Body::from(b.to_owned())).unwrap_or_else(Body::empty))
         .unwrap();
-    let resp = app(rt.clone()).oneshot(req).await.unwrap();
+    let resp = app(rt.clone(), None).oneshot(req).await.unwrap();
     let status = resp.status();
     let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
     let value = if bytes.is_empty() {

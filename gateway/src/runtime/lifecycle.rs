@@ -34,6 +34,7 @@ struct Prepared {
     value_converter: Arc<dyn formats::Converter>,
     tolerate_errors: bool,
     subscription: Option<Subscription>,
+    dead_letter_topic: Option<String>,
 }
 
 fn state_of(target: TargetState) -> State {
@@ -459,8 +460,16 @@ impl Runtime {
                 )
             }
         };
+        let dead_letter_topic = match plugin.connector_type() {
+            ConnectorType::Sink => resolved
+                .get("errors.deadletterqueue.topic.name")
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty()),
+            ConnectorType::Source => None,
+        };
         Ok(Prepared {
             tasks: tasks_of(&resolved).min(plugin.max_tasks).max(1),
+            dead_letter_topic,
             factory: plugin.factory,
             key_converter,
             value_converter,
@@ -504,6 +513,7 @@ impl Runtime {
             topics,
             tolerate_errors: prepared.tolerate_errors,
             subscription: prepared.subscription.clone(),
+            dead_letter_topic: prepared.dead_letter_topic.clone(),
         };
         let join = match prepared.factory {
             Factory::Source(_) => tokio::spawn(source_task::run(ctx)),

@@ -7,13 +7,14 @@
 
 use std::time::{Duration, Instant};
 
-use schemas::{ConnectError, Header, Record, SinkRecord};
+use bytes::Bytes;
+use schemas::{Committable, ConnectError, Header, Record, SinkRecord, TopicPartition};
 use sinks::Sink;
 use tracing::Instrument;
 
 use super::status::{State, Status};
 use super::task::{Control, TaskContext, backoff, log_error};
-use crate::log::{ConsumedRecord, LogConsumer};
+use crate::log::{ConsumedRecord, LogConsumer, LogRecord};
 use crate::plugins::Factory;
 
 /// Records per poll: large enough to amortise a write, small enough to bound memory.
@@ -60,6 +61,7 @@ async fn run_loop(ctx: &mut TaskContext) -> Result<(), ConnectError> {
 
     let interval = ctx.shared.worker.offset_flush_interval;
     let mut dirty = false;
+    let mut skipped = Committable::new();
     let mut last_flush = Instant::now();
     let mut attempt = 0u32;
     let result = loop {
@@ -67,7 +69,7 @@ async fn run_loop(ctx: &mut TaskContext) -> Result<(), ConnectError> {
             Control::Stop => break Ok(()),
             Control::Pause => {
                 if dirty {
-                    if let Err(e) = flush(sink.as_mut(), consumer.as_mut()).await {
+                    if let Err(e) = flush(sink.as_mut(), consumer.as_mut(), &mut skipped).await {
                         break Err(e);
                     }
                     dirty = false;
@@ -82,8 +84,8 @@ async fn run_loop(ctx: &mut TaskContext) -> Result<(), ConnectError> {
             Ok(records) if records.is_empty() => {}
             Ok(records) => {
                 attempt = 0;
-                match deliver(ctx, sink.as_mut(), records).await {
-                    Ok(wrote) => dirty |= wrote,
+                match deliver(ctx, sink.as_mut(), records, &mut skipped).await {
+                    Ok(()) => dirty = true,
                     Err(e) => break Err(e),
                 }
             }
@@ -95,7 +97,7 @@ async fn run_loop(ctx: &mut TaskContext) -> Result<(), ConnectError> {
             Err(e) => break Err(log_error("consuming", e)),
         }
         if dirty && last_flush.elapsed() >= interval {
-            if let Err(e) = flush(sink.as_mut(), consumer.as_mut()).await {
+            if let Err(e) = flush(sink.as_mut(), consumer.as_mut(), &mut skipped).await {
                 break Err(e);
             }
             dirty = false;
@@ -104,7 +106,7 @@ async fn run_loop(ctx: &mut TaskContext) -> Result<(), ConnectError> {
     };
     // Even a failing task commits what the sink says is durable: it is in the target.
     let flushed = if result.is_ok() || dirty {
-        flush(sink.as_mut(), consumer.as_mut()).await
+        flush(sink.as_mut(), consumer.as_mut(), &mut skipped).await
     } else {
         Ok(())
     };
@@ -114,15 +116,18 @@ async fn run_loop(ctx: &mut TaskContext) -> Result<(), ConnectError> {
     result.and(flushed)
 }
 
-/// Decodes and writes one polled batch; false when every record was skipped.
+/// Decodes and writes one polled batch (skipped records go to `skipped` and, when configured,
+/// to the dead-letter queue).
 async fn deliver(
     ctx: &TaskContext,
     sink: &mut dyn Sink,
     records: Vec<ConsumedRecord>,
-) -> Result<bool, ConnectError> {
+    skipped: &mut Committable,
+) -> Result<(), ConnectError> {
     let started = Instant::now();
     ctx.metrics.read.inc_by(records.len() as u64);
     let mut batch = Vec::with_capacity(records.len());
+    let mut dead = Vec::new();
     let mut last_topic: Option<String> = None;
     for r in records {
         if last_topic.as_deref() != Some(r.topic.as_str()) {
@@ -133,9 +138,12 @@ async fn deliver(
         let value = ctx.value_converter.to_connect(&r.topic, r.value.as_deref()).await;
         let (key, value) = match (key, value) {
             (Ok(k), Ok(v)) => (k, v),
-            (Err(e), _) | (_, Err(e)) => {
-                let at = format!("topic {} partition {} offset {}", r.topic, r.partition, r.offset);
-                ctx.record_error(e, || at)?;
+            (Err(e), _) => {
+                skip(ctx, &r, "KEY_CONVERTER", e, skipped, &mut dead)?;
+                continue;
+            }
+            (_, Err(e)) => {
+                skip(ctx, &r, "VALUE_CONVERTER", e, skipped, &mut dead)?;
                 continue;
             }
         };
@@ -156,19 +164,60 @@ async fn deliver(
             offset: r.offset,
         });
     }
+    if let Some(topic) = ctx.dead_letter_topic.as_deref().filter(|_| !dead.is_empty()) {
+        ctx.shared
+            .log
+            .append(topic, dead)
+            .await
+            .map_err(|e| log_error(&format!("writing to the dead-letter queue {topic}"), e))?;
+    }
     if batch.is_empty() {
-        return Ok(false);
+        return Ok(());
     }
     let n = batch.len() as u64;
     sink.write(batch).await?;
     ctx.metrics.written.inc_by(n);
     ctx.metrics.batch_seconds.observe(started.elapsed().as_secs_f64());
-    Ok(true)
+    Ok(())
 }
 
-/// Flushes the sink and commits exactly the offsets it reported durable.
-async fn flush(sink: &mut dyn Sink, consumer: &mut dyn LogConsumer) -> Result<(), ConnectError> {
-    let committable = sink.flush().await?;
+/// A record that failed to convert: fails the task, or (errors.tolerance=all) is skipped,
+/// remembered for the commit and queued for the dead-letter topic.
+fn skip(
+    ctx: &TaskContext,
+    r: &ConsumedRecord,
+    stage: &str,
+    error: ConnectError,
+    skipped: &mut Committable,
+    dead: &mut Vec<LogRecord>,
+) -> Result<(), ConnectError> {
+    let at = || format!("topic {} partition {} offset {}", r.topic, r.partition, r.offset);
+    ctx.record_error(error.clone(), at)?;
+    if ctx.dead_letter_topic.is_some() {
+        dead.push(dead_letter(ctx, r, stage, &error));
+    }
+    let tp = TopicPartition {
+        topic: r.topic.clone(),
+        partition: r.partition,
+    };
+    let next = skipped.entry(tp).or_insert(r.offset + 1);
+    *next = (*next).max(r.offset + 1);
+    Ok(())
+}
+
+/// Flushes the sink and commits exactly the offsets it reported durable, moved past records
+/// that were skipped (errors.tolerance=all): flush made every earlier write durable, so
+/// nothing before a skipped record is left uncommitted-but-lost.
+async fn flush(
+    sink: &mut dyn Sink,
+    consumer: &mut dyn LogConsumer,
+    skipped: &mut Committable,
+) -> Result<(), ConnectError> {
+    let mut committable = sink.flush().await?;
+    for (tp, next) in std::mem::take(skipped) {
+        let entry = committable.entry(tp).or_insert(next);
+        *entry = (*entry).max(next);
+    }
     if committable.is_empty() {
         return Ok(());
     }
@@ -176,4 +225,26 @@ async fn flush(sink: &mut dyn Sink, consumer: &mut dyn LogConsumer) -> Result<()
         .commit(&committable)
         .await
         .map_err(|e| log_error("committing consumer offsets", e))
+}
+
+/// A skipped record for the dead-letter queue: its original bytes plus Kafka Connect's
+/// `__connect.errors.*` headers saying where it came from and why it failed.
+fn dead_letter(ctx: &TaskContext, r: &ConsumedRecord, stage: &str, error: &ConnectError) -> LogRecord {
+    let mut headers = r.headers.clone();
+    let mut add = |k: &str, v: String| headers.push((format!("__connect.errors.{k}"), Some(Bytes::from(v))));
+    add("topic", r.topic.clone());
+    add("partition", r.partition.to_string());
+    add("offset", r.offset.to_string());
+    add("connector.name", ctx.connector.clone());
+    add("task.id", ctx.task.to_string());
+    add("stage", stage.to_owned());
+    add("exception.class.name", format!("weir.{}", error.kind));
+    add("exception.message", error.message.clone());
+    LogRecord {
+        partition: None,
+        key: r.key.clone(),
+        value: r.value.clone(),
+        headers,
+        timestamp: Some(r.timestamp),
+    }
 }

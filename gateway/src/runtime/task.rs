@@ -58,6 +58,8 @@ pub struct TaskContext {
     pub tolerate_errors: bool,
     /// Sinks: what to consume.
     pub subscription: Option<Subscription>,
+    /// Sinks: `errors.deadletterqueue.topic.name`, where skipped records go.
+    pub dead_letter_topic: Option<String>,
 }
 
 impl TaskContext {

@@ -154,3 +154,34 @@ fn stringify_fallbacks(schema: &Schema, json: &J) -> J {
         _ => json.clone(),
     }
 }
+
+/// Would `json` be read unchanged under `schema` (an earlier inference)? Lets a source reuse
+/// one `Arc<Schema>` for a run of same-shaped documents instead of inferring each anew. A null
+/// fits any (optional) field, an integer fits a float64 field; object keys must match in order.
+pub fn fits(schema: &Schema, json: &J) -> bool {
+    match json {
+        J::Null => schema.optional,
+        J::Bool(_) => schema.kind == SchemaKind::Boolean,
+        J::String(_) => schema.kind == SchemaKind::String,
+        J::Number(n) => {
+            schema.kind == SchemaKind::Float64 || (schema.kind == SchemaKind::Int64 && n.as_i64().is_some())
+        }
+        J::Array(items) => {
+            schema.kind == SchemaKind::Array
+                && schema.doc.is_none()
+                && schema
+                    .value_schema
+                    .as_deref()
+                    .is_some_and(|e| items.iter().all(|i| fits(e, i)))
+        }
+        J::Object(map) => {
+            schema.kind == SchemaKind::Struct
+                && schema.fields.len() == map.len()
+                && schema
+                    .fields
+                    .iter()
+                    .zip(map)
+                    .all(|(f, (k, v))| f.name == *k && fits(&f.schema, v))
+        }
+    }
+}

@@ -350,4 +350,49 @@ mod tests {
             })
         );
     }
+
+    fn arb_bytes() -> impl proptest::strategy::Strategy<Value = Option<Bytes>> {
+        proptest::option::of(proptest::collection::vec(proptest::num::u8::ANY, 0..40).prop_map(Bytes::from))
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_batch_round_trips_from_any_start(
+            records in proptest::collection::vec(
+                (arb_bytes(), arb_bytes(),
+                 proptest::collection::vec(("[a-z.]{0,8}", arb_bytes()), 0..3),
+                 proptest::option::of(any::<i64>())),
+                1..30),
+            skip in 0u64..40,
+            take in 0u64..40,
+        ) {
+            let records: Vec<LogRecord> = records
+                .into_iter()
+                .map(|(key, value, headers, timestamp)| LogRecord { partition: None, key, value, headers, timestamp })
+                .collect();
+            let mut enc = BatchEncoder::new(0);
+            for r in &records {
+                enc.push(r, 7);
+            }
+            let batch = enc.finish();
+            let got = decode_all(&batch, skip, take).unwrap();
+            let want: Vec<&LogRecord> = records.iter().skip(skip as usize).take(take as usize).collect();
+            prop_assert_eq!(got.len(), want.len());
+            for (i, (g, w)) in got.iter().zip(want).enumerate() {
+                prop_assert_eq!(g.offset, 100 + skip as i64 + i as i64);
+                prop_assert_eq!(&g.key, &w.key);
+                prop_assert_eq!(&g.value, &w.value);
+                prop_assert_eq!(&g.headers, &w.headers);
+                prop_assert_eq!(g.timestamp, w.timestamp.unwrap_or(7));
+            }
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(blob in proptest::collection::vec(any::<u8>(), 0..200), count in 0i64..5) {
+            let batch = EncodedBatch { blob, record_count: count, max_timestamp: 0 };
+            let _ = decode_all(&batch, 0, u64::MAX);
+        }
+    }
 }

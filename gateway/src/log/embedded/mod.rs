@@ -243,9 +243,12 @@ impl Inner {
                 (None, Some(key)) => partition::partition_for_key(key, partitions),
                 (None, None) => sticky,
             };
+            // Sized for an even share of the remaining records; grows if the share is uneven.
+            let share =
+                (records.len() - i).div_ceil((partitions as usize).saturating_sub(encoders.len()).max(1));
             let enc = encoders
                 .entry(p)
-                .or_insert_with(|| BatchEncoder::new(avg_size * (records.len() - i)));
+                .or_insert_with(|| BatchEncoder::new(avg_size * share));
             placed.push((p, enc.len()));
             enc.push(r, append_time);
         }

@@ -115,6 +115,25 @@ fn defaults_follow_avro_java() {
     p(&record(r#"{"name":"f","type":"double","default":"NaN"}"#));
 }
 
+#[test]
+fn same_text_with_other_reference_versions_is_still_checked() {
+    let v1 = r#"{"type":"record","name":"Address","fields":[{"name":"street","type":"string"}]}"#;
+    let v2 = r#"{"type":"record","name":"Address","fields":[{"name":"street","type":"string"},{"name":"zip","type":"string"}]}"#;
+    let reference = |text: &str| ResolvedReference {
+        name: "Address".into(),
+        schema_type: SchemaType::Avro,
+        schema: text.into(),
+    };
+    let text = r#"{"type":"record","name":"Customer","fields":[{"name":"home","type":"Address"}]}"#;
+    let old = parse(text, &[reference(v1)]).expect("v1 parses");
+    let new = parse(text, &[reference(v2)]).expect("v2 parses");
+    assert_eq!(canonical(&old), canonical(&new));
+    let msgs = check(&new, &old, &CheckOptions::default());
+    assert_eq!(msgs.len(), 1, "{msgs:?}");
+    assert!(msgs[0].contains("'/fields/0/type/fields/1'"), "{}", msgs[0]);
+    assert!(check(&old, &new, &CheckOptions::default()).is_empty());
+}
+
 // ---- canonical text ------------------------------------------------------------------------
 
 #[test]

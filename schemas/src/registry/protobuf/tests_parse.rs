@@ -358,3 +358,12 @@ fn files_without_messages_are_valid_references() {
     assert!(s.message_names().is_empty());
     assert!(canonical(&s).contains("enum Color {\n  RED = 0;\n  GREEN = 1;\n}"));
 }
+
+#[test]
+fn editions_files_are_refused_or_print_back_to_themselves() {
+    let text = "edition = \"2023\";\npackage e;\nmessage A { int32 a = 1; }\n";
+    if let Ok(s) = parse(text, &[]) {
+        let printed = canonical(&s);
+        assert_eq!(canonical(&ok(&printed)), printed);
+    }
+}
