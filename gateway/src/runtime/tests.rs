@@ -140,3 +140,68 @@ async fn a_missing_file_fails_the_task_with_a_readable_trace_and_restart_recover
     assert_eq!(state, "RUNNING");
     rt.shutdown().await;
 }
+
+#[tokio::test]
+async fn tolerated_bad_records_go_to_the_dead_letter_queue_and_are_committed_past() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.txt");
+    std::fs::write(&input, "{\"ok\": 1}\nnot json\n{\"ok\": 2}\n").unwrap();
+    let output = dir.path().join("out.txt");
+    let (rt, log) = runtime(dir.path()).await;
+    let (file_in, file_out) = (input.display().to_string(), output.display().to_string());
+    rt.create(
+        "src",
+        config(&[
+            ("connector.class", "FileStreamSource"),
+            ("file", &file_in),
+            ("topic", "mixed"),
+        ]),
+        None,
+    )
+    .await
+    .unwrap();
+    rt.create(
+        "sink",
+        config(&[
+            ("connector.class", "FileStreamSink"),
+            ("file", &file_out),
+            ("topics", "mixed"),
+            ("value.converter", "JsonConverter"),
+            ("value.converter.schemas.enable", "false"),
+            ("errors.tolerance", "all"),
+            ("errors.deadletterqueue.topic.name", "dlq"),
+        ]),
+        None,
+    )
+    .await
+    .unwrap();
+    let dead = read_all(&log, "dlq", 1).await;
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].value.as_deref(), Some(&b"not json"[..]));
+    let header = |k: &str| {
+        dead[0]
+            .headers
+            .iter()
+            .find(|(name, _)| name == k)
+            .and_then(|(_, v)| v.clone())
+            .map(|v| String::from_utf8_lossy(&v).into_owned())
+    };
+    assert_eq!(header("__connect.errors.topic").as_deref(), Some("mixed"));
+    assert_eq!(header("__connect.errors.offset").as_deref(), Some("1"));
+    assert_eq!(
+        header("__connect.errors.stage").as_deref(),
+        Some("VALUE_CONVERTER")
+    );
+
+    rt.set_target("sink", TargetState::Stopped).await.unwrap();
+    let written = std::fs::read_to_string(&output).unwrap();
+    assert_eq!(written.lines().count(), 2, "{written}");
+    let offsets = rt.offsets("sink").await.unwrap();
+    assert_eq!(
+        offsets["offsets"][0]["offset"]["kafka_offset"],
+        json!(3),
+        "{offsets}"
+    );
+    assert_eq!(rt.status("sink").unwrap()["connector"]["state"], "STOPPED");
+    rt.shutdown().await;
+}
