@@ -21,7 +21,7 @@ echo "data.dir=$work/data" >>"$work/worker.properties"
 cp "$root/examples/file-copy/customers.jsonl" "$work/input.jsonl"
 sed "s#INPUT#$work/input.jsonl#" "$root/examples/file-copy/file-source.json" >"$work/file-source.json"
 sed "s#OUTPUT#$work/output.jsonl#" "$root/examples/file-copy/file-sink.properties" >"$work/file-sink.properties"
-rm -f "$work/output.jsonl"
+rm -rf "$work/output.jsonl" "$work/data"   # each run starts fresh
 
 "$bin" standalone "$work/worker.properties" "$work/file-source.json" "$work/file-sink.properties" \
   2>"$work/weir.log" &

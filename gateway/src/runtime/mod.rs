@@ -113,3 +113,6 @@ impl Runtime {
         self.shared.statuses.put(name, None, &status);
     }
 }
+
+#[cfg(test)]
+mod tests;

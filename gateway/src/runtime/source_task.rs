@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use bytes::Bytes;
-use schemas::{ConnectError, Polled, SourceBatch, SourcePosition};
+use schemas::{ConnectError, ErrorKind, Polled, SourceBatch, SourcePosition};
 use sources::Source;
 use tracing::Instrument;
 
@@ -88,6 +88,13 @@ async fn run_loop(ctx: &mut TaskContext) -> Result<(), ConnectError> {
                     tracing::warn!(error = %e, "source poll failed; retrying");
                     ctx.idle(backoff(attempt)).await;
                     attempt += 1;
+                }
+                // A bad record the source has already stepped over: skipped under
+                // errors.tolerance=all (record_error says which), else the task fails.
+                Err(e) if e.kind == ErrorKind::Data => {
+                    if let Err(e) = ctx.record_error(e, || "a record read by the source".to_owned()) {
+                        break Err(e);
+                    }
                 }
                 Err(e) => break Err(e),
             }

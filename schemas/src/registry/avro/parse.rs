@@ -207,9 +207,30 @@ fn describe(err: &apache_avro::Error) -> String {
 
 /// Rules Avro Java (and so Confluent, for new schemas) enforces that `apache_avro` does not:
 /// an enum's default is one of its symbols; a field's default fits the field's type, a union's
-/// default fitting its first branch.
+/// default fitting its first branch; a union holds each type once (a logical type counts as its
+/// underlying type, a named type by its full name).
 fn check_java_rules(arena: &Arena) -> Result<(), SchemaError> {
     for node in &arena.nodes {
+        if let Node::Union { branches } = node {
+            let mut seen: Vec<String> = Vec::with_capacity(branches.len());
+            for b in branches {
+                let key = match arena.node(*b) {
+                    Node::Primitive { prim, .. } => prim.name().to_string(),
+                    Node::Array { .. } => "array".to_string(),
+                    Node::Map { .. } => "map".to_string(),
+                    Node::Union { .. } => "union".to_string(),
+                    Node::Record(r) => r.named.name.full(),
+                    Node::Enum { named, .. } | Node::Fixed { named, .. } => named.name.full(),
+                    Node::Ref { .. } | Node::Pending => continue,
+                };
+                if seen.contains(&key) {
+                    return Err(SchemaError::new(format!(
+                        "Invalid Avro schema: duplicate in union: {key}"
+                    )));
+                }
+                seen.push(key);
+            }
+        }
         if let Node::Record(record) = node {
             for field in &record.fields {
                 if let Some(default) = &field.default

@@ -43,6 +43,17 @@ fn invalid_schemas_are_refused_with_the_parsers_words() {
         r#"{"type":"enum","name":"E","symbols":["A"],"default":"B"}"#,
         r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int","default":"x"}]}"#,
         r#"{"type":"fixed","name":"F"}"#,
+        r#"{"type":"fixed","name":"F","size":-1}"#,
+        r#"{"type":"enum","name":"E","symbols":["A","A"]}"#,
+        r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"a","type":"long"}]}"#,
+        r#"[{"type":"fixed","name":"F","size":1},"F"]"#,
+        r#"[{"type":"array","items":"int"},{"type":"array","items":"long"}]"#,
+        r#"["null",["int"]]"#,
+        r#"["int",{"type":"int","logicalType":"date"}]"#,
+        r#"{"type":"record","name":"R","fields":[{"name":"a","type":{"type":"record","name":"R","fields":[]}}]}"#,
+        r#"{"type":"record","name":"R","namespace":"1x","fields":[]}"#,
+        r#"{"type":"record","name":"R","aliases":["a-b"],"fields":[]}"#,
+        "\"Unknown\"",
         "42",
     ] {
         let err = parse(bad, &[]);
