@@ -148,9 +148,7 @@ impl JsonConverter {
             return Err(ConnectError::data(ENVELOPE_REQUIRED));
         };
         let schema = self.parsed_schema(schema)?;
-        let json: serde_json::Value = serde_json::from_str(payload.get())
-            .map_err(|e| ConnectError::data(sjson::describe_json_error(&e)))?;
-        let value = sjson::from_json(schema.as_ref(), &json, &self.options)?;
+        let value = sjson::from_json_bytes(schema.as_ref(), payload.get().as_bytes(), &self.options)?;
         Ok(Data::new(schema, value))
     }
 }

@@ -19,7 +19,7 @@ use crate::data::{DATE, DECIMAL, TIME, TIMESTAMP};
 use crate::{ConnectError, Schema, SchemaKind, Value};
 
 /// Jackson's base64 reader accepts padded and unpadded text; so do we.
-const BASE64: GeneralPurpose = GeneralPurpose::new(
+pub(crate) const BASE64: GeneralPurpose = GeneralPurpose::new(
     &STANDARD,
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );

@@ -19,6 +19,7 @@ use crate::{ConnectError, Data, Schema, Value};
 pub mod decimal;
 pub mod decode;
 pub mod encode;
+mod fast;
 pub mod infer;
 pub mod schema;
 
@@ -114,6 +115,25 @@ pub fn write_json(
 ) -> Result<(), ConnectError> {
     serde_json::to_writer(out, &JsonView::new(schema, value, options))
         .map_err(|e| ConnectError::data(e.to_string()))
+}
+
+/// JSON text -> Connect value (no envelope). With a schema, values are read straight from the
+/// parser; anything unusual (and every error) goes through the tree-based [`from_json`], which
+/// names the field at fault.
+pub fn from_json_bytes(
+    schema: Option<&std::sync::Arc<Schema>>,
+    bytes: &[u8],
+    options: &JsonOptions,
+) -> Result<Value, ConnectError> {
+    if let Some(schema) = schema
+        && fast::supported(schema)
+        && let Some(value) = fast::parse(schema, bytes, options)
+    {
+        return Ok(value);
+    }
+    let json: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| ConnectError::data(describe_json_error(&e)))?;
+    from_json(schema, &json, options)
 }
 
 /// One line of JSON for a value (no envelope; decimals as numbers, for readers).

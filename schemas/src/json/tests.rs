@@ -68,7 +68,11 @@ proptest! {
         })));
         let value = Value::Struct(fields.into_iter().map(|(_, _, v)| v).collect());
         let json = to_json(Some(&schema), &value, &options).unwrap();
-        prop_assert_eq!(from_json(Some(&schema), &json, &options).unwrap(), value);
+        prop_assert_eq!(from_json(Some(&schema), &json, &options).unwrap(), value.clone());
+        // The parser-driven fast path reads the text to the same value.
+        let text = json.to_string();
+        prop_assert!(fast::parse(&schema, text.as_bytes(), &options).is_some());
+        prop_assert_eq!(from_json_bytes(Some(&schema), text.as_bytes(), &options).unwrap(), value);
         let schema_json = schema_to_json(&schema, &options).unwrap();
         let parsed = schema_from_json(&schema_json, &options).unwrap().unwrap();
         prop_assert_eq!(&*parsed, &*schema);
@@ -163,4 +167,56 @@ fn non_finite_floats_and_bad_shapes_are_errors() {
         deep = json!({"type": "array", "items": deep});
     }
     assert!(schema_from_json(&deep, &options).is_err());
+}
+
+#[test]
+fn fast_path_matches_the_tree_path_on_odd_inputs() {
+    let options = JsonOptions::default();
+    let int = |opt: bool| {
+        Arc::new(if opt {
+            Schema::new(SchemaKind::Int32).optional()
+        } else {
+            Schema::new(SchemaKind::Int32)
+        })
+    };
+    let mut with_default = Schema::new(SchemaKind::Int32).optional();
+    with_default.default = Some(Value::Int32(9));
+    let schema = Arc::new(Schema::structure([
+        ("a".to_string(), int(false)),
+        ("b".to_string(), int(true)),
+        ("c".to_string(), Arc::new(with_default)),
+        (
+            "m".to_string(),
+            Arc::new(Schema::map(Arc::new(Schema::new(SchemaKind::Int16)), int(false)).optional()),
+        ),
+        (
+            "s".to_string(),
+            Arc::new(Schema::map(Arc::new(Schema::new(SchemaKind::String)), int(false)).optional()),
+        ),
+    ]));
+    for text in [
+        r#"{"a": 1}"#,
+        r#"{"c": null, "a": 3.0, "zzz": [1, {"x": 2}], "b": -5}"#,
+        r#"{"a": 1, "a": 2, "m": [[1, 2], [3, 4]], "s": {"k": 1, "j": 2, "k": 3}}"#,
+        r#"{"a": 1, "m": [[1, 2, 3]]}"#,
+        r#"{"a": "x"}"#,
+        r#"{"a": 2147483648}"#,
+        r#"{"a": 1.5}"#,
+        r#"{"b": 1}"#,
+        r#"{"a": 1} trailing"#,
+        r#"{"a": 1"#,
+    ] {
+        let tree = serde_json::from_str::<serde_json::Value>(text)
+            .map_err(|e| e.to_string())
+            .and_then(|j| from_json(Some(&schema), &j, &options).map_err(|e| e.message));
+        let fast = fast::parse(&schema, text.as_bytes(), &options);
+        match (&tree, &fast) {
+            (Ok(t), Some(f)) => assert_eq!(t, f, "{text}"),
+            (Err(_), None) => {}
+            (Ok(_), None) => {} // declined: the tree path answers, which is allowed
+            (Err(e), Some(f)) => panic!("{text}: fast path accepted {f:?}, tree path said {e}"),
+        }
+        let combined = from_json_bytes(Some(&schema), text.as_bytes(), &options).map_err(|e| e.message);
+        assert_eq!(combined.is_ok(), tree.is_ok(), "{text}");
+    }
 }

@@ -21,11 +21,12 @@ use crate::registry::language::{ResolvedReference, SchemaError, SchemaType};
 /// The name the root file gets when the registered text does not name it (.proto text).
 const ROOT_NAME: &str = "schema.proto";
 
-/// What the registry was given for one file.
+/// What the registry was given for one file. A descriptor is kept as its bytes: decoding it
+/// into prost-types would drop custom (extension) options.
 #[derive(Debug, Clone)]
 enum Source {
     Text(String),
-    Descriptor(Box<FileDescriptorProto>),
+    Descriptor { name: Option<String>, bytes: Vec<u8> },
 }
 
 /// The compiled root file and everything it imports.
@@ -37,7 +38,7 @@ pub(crate) struct Compiled {
 
 /// Detects confluent-kafka's form: the whole text is base64 of a FileDescriptorProto.
 /// .proto text never qualifies: it always holds a space, `;` or `{`, none of them base64.
-pub(crate) fn decode_descriptor(text: &str) -> Option<FileDescriptorProto> {
+pub(crate) fn decode_descriptor(text: &str) -> Option<(FileDescriptorProto, Vec<u8>)> {
     let trimmed = text.trim();
     if trimmed.is_empty()
         || !trimmed
@@ -60,15 +61,96 @@ pub(crate) fn decode_descriptor(text: &str) -> Option<FileDescriptorProto> {
         || !file.service.is_empty()
         || !file.extension.is_empty();
     if file.name.as_deref().is_some_and(|n| !n.is_empty()) || declares {
-        Some(file)
+        Some((file, bytes))
     } else {
         None
     }
 }
 
+/// Deepest `{`/`<` nesting a schema may use. protox parses recursively without a limit, so
+/// a hostile schema nested thousands deep would overflow the stack; real ones nest a few levels.
+const MAX_NESTING: usize = 100;
+
+/// Refuses text nested deeper than [`MAX_NESTING`], and octal literals with an 8 or 9 (protox
+/// trips a debug assertion on those); comments and strings are skipped.
+fn check_nesting(name: &str, text: &str) -> Result<(), SchemaError> {
+    let bytes = text.as_bytes();
+    let (mut depth, mut i) = (0usize, 0usize);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            quote @ (b'"' | b'\'') => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != quote && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'{' | b'<' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    let (line, column) = line_column(text, i);
+                    return Err(SchemaError::new(format!(
+                        "{name}: nesting deeper than {MAX_NESTING} levels at line {line}, column {column}"
+                    )));
+                }
+            }
+            b'}' | b'>' => depth = depth.saturating_sub(1),
+            b'0'..=b'9' if i == 0 || !is_word_byte(bytes[i - 1]) => {
+                let start = i;
+                while i < bytes.len() && bytes[i].is_ascii_digit() {
+                    i += 1;
+                }
+                let digits = &bytes[start..i];
+                let float = matches!(bytes.get(i), Some(b'.' | b'e' | b'E'));
+                if !float
+                    && digits.len() > 1
+                    && digits[0] == b'0'
+                    && digits.iter().any(|b| matches!(b, b'8' | b'9'))
+                {
+                    let (line, column) = line_column(text, start);
+                    return Err(SchemaError::new(format!(
+                        "{name}: invalid octal integer '{}' at line {line}, column {column}",
+                        String::from_utf8_lossy(digits)
+                    )));
+                }
+                while i < bytes.len() && (is_word_byte(bytes[i]) || bytes[i] == b'.') {
+                    i += 1;
+                }
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
 fn source_of(text: &str) -> Source {
     match decode_descriptor(text) {
-        Some(file) => Source::Descriptor(Box::new(file)),
+        Some((file, bytes)) => Source::Descriptor {
+            name: file.name.filter(|n| !n.is_empty()),
+            bytes,
+        },
         None => Source::Text(text.to_string()),
     }
 }
@@ -82,10 +164,13 @@ impl FileResolver for RegistryFiles {
     fn open_file(&self, name: &str) -> Result<File, protox::Error> {
         match self.files.get(name) {
             Some(Source::Text(text)) => File::from_source(name, text),
-            Some(Source::Descriptor(file)) => {
-                let mut file = FileDescriptorProto::clone(file);
-                file.name = Some(name.to_string());
-                Ok(File::from_file_descriptor_proto(file))
+            Some(Source::Descriptor { bytes, .. }) => {
+                // The file is known by the name it is imported as: a later `name` field
+                // overrides an earlier one when protobuf decodes.
+                let mut bytes = bytes.clone();
+                prost::encoding::string::encode(1, &name.to_string(), &mut bytes);
+                File::decode_file_descriptor_proto(bytes.as_slice())
+                    .map_err(|e| protox::Error::new(format!("file '{name}': {e}")))
             }
             None => match builtin_source(name) {
                 Some(text) => File::from_source(name, text),
@@ -105,12 +190,19 @@ pub(crate) fn compile(text: &str, references: &[ResolvedReference]) -> Result<Co
                 reference.name, reference.schema_type
             )));
         }
-        files.insert(reference.name.clone(), source_of(&reference.schema));
+        let source = source_of(&reference.schema);
+        if let Source::Text(t) = &source {
+            check_nesting(&format!("import '{}'", reference.name), t)?;
+        }
+        files.insert(reference.name.clone(), source);
     }
     let root_source = source_of(text);
-    let from_descriptor = matches!(root_source, Source::Descriptor(_));
+    if let Source::Text(t) = &root_source {
+        check_nesting("schema", t)?;
+    }
+    let from_descriptor = matches!(root_source, Source::Descriptor { .. });
     let wanted = match &root_source {
-        Source::Descriptor(file) => file.name.clone().filter(|n| !n.is_empty()),
+        Source::Descriptor { name, .. } => name.clone(),
         Source::Text(_) => None,
     };
     let root = unique_root_name(wanted.as_deref().unwrap_or(ROOT_NAME), &files);
@@ -120,7 +212,7 @@ pub(crate) fn compile(text: &str, references: &[ResolvedReference]) -> Result<Co
         .iter()
         .filter_map(|(name, source)| match source {
             Source::Text(text) => Some((name.clone(), text.clone())),
-            Source::Descriptor(_) => None,
+            Source::Descriptor { .. } => None,
         })
         .collect();
 

@@ -286,6 +286,14 @@ fn base64_descriptors_are_accepted_and_print_as_proto_text() {
 }
 
 #[test]
+fn base64_descriptors_keep_custom_options() {
+    let from_text = ok(PROTO2);
+    let from_descriptor = ok(&serialized(&from_text));
+    assert!(canonical(&from_descriptor).contains("(.p.tag) = \"x\\\"y\""));
+    assert_eq!(canonical(&from_descriptor), canonical(&from_text));
+}
+
+#[test]
 fn base64_descriptor_imports_resolve_through_references() {
     let dep_text = "syntax = \"proto3\";\npackage dep;\nmessage D { string s = 1; }\n";
     let dep = ok(dep_text);
@@ -366,4 +374,54 @@ fn editions_files_are_refused_or_print_back_to_themselves() {
         let printed = canonical(&s);
         assert_eq!(canonical(&ok(&printed)), printed);
     }
+}
+
+#[test]
+fn hostile_nesting_is_refused_before_the_compiler_recurses() {
+    let deep = format!(
+        "syntax = \"proto3\";\n{}{}",
+        "message A { ".repeat(5000),
+        "}".repeat(5000)
+    );
+    let message = err(&deep, &[]);
+    assert!(message.contains("nesting deeper than"), "{message}");
+    // Braces inside comments and strings do not count.
+    let fine = format!(
+        "syntax = \"proto3\";\n// {}\noption java_package = \"{}\";\nmessage A {{ int32 a = 1; }}\n",
+        "{".repeat(500),
+        "{".repeat(500)
+    );
+    ok(&fine);
+}
+
+#[test]
+fn long_chains_of_message_types_check_without_exhausting_the_stack() {
+    let mut text = String::from("syntax = \"proto3\";\npackage chain;\n");
+    for i in 0..3000 {
+        text.push_str(&format!(
+            "message M{i} {{ M{} next = 1; string v = 2; }}\n",
+            i + 1
+        ));
+    }
+    text.push_str("message M3000 { string v = 1; }\n");
+    let old = ok(&text);
+    let new = ok(&text.replace(
+        "message M3000 { string v = 1; }",
+        "message M3000 { int32 v = 1; }",
+    ));
+    let problems = check(&new, &old, &CheckOptions::default());
+    assert!(problems.iter().any(|p| p.contains("chain.M3000")), "{problems:?}");
+    assert!(check(&old, &old, &CheckOptions::default()).is_empty());
+}
+
+#[test]
+fn octal_literals_with_8_or_9_are_a_clear_error() {
+    let message = err("syntax = \"proto3\";\nmessage A { int32 a = 07209; }\n", &[]);
+    assert!(
+        message.contains("invalid octal integer '07209'") && message.contains("line 2"),
+        "{message}"
+    );
+    ok(
+        "syntax = \"proto2\";\nmessage A { optional int32 a = 010 [default = 0]; optional double d = 2 [default = 09.5]; }\n",
+    );
 }

@@ -57,8 +57,14 @@ pub fn incompatibilities(writer: &FileDescriptor, reader: &FileDescriptor) -> Ve
         .collect()
 }
 
+/// How deep message-typed fields are followed into other messages. Messages of the root file
+/// are all compared on their own anyway; the limit bounds the stack on long chains of types.
+const MAX_TYPE_DEPTH: usize = 64;
+
 #[derive(Default)]
 struct Checker {
+    /// Message-typed fields being followed right now.
+    depth: usize,
     /// Writer messages being compared on the current stack (recursive types end here).
     in_progress: HashSet<String>,
     /// (writer message, reader message) -> "is the reader's incompatible".
@@ -463,12 +469,14 @@ impl Checker {
         let incompatible = match self.memo.get(&key) {
             Some(known) => *known,
             None => {
-                if self.in_progress.contains(old.full_name()) {
+                if self.in_progress.contains(old.full_name()) || self.depth >= MAX_TYPE_DEPTH {
                     return;
                 }
+                self.depth += 1;
                 let mut sub_path: Vec<String> = local_name(old).split('.').map(str::to_string).collect();
                 let mut sub = Vec::new();
                 self.message(&mut sub_path, &mut sub, old, new);
+                self.depth -= 1;
                 let incompatible = sub.iter().any(|d| !d.kind.is_compatible());
                 out.extend(sub);
                 self.memo.insert(key, incompatible);

@@ -1,0 +1,345 @@
+//! JSON bytes -> Connect value straight from the parser, guided by the schema (no JSON tree).
+//!
+//! This is the hot path of JsonConverter's decoding. It accepts exactly what
+//! [`super::decode::from_json`] accepts and yields the same value; whenever it meets anything it
+//! does not handle (a Decimal, a type mismatch, bad JSON) it gives up and the caller runs the
+//! tree-based path, which produces the precise, field-naming error. So errors are written once,
+//! in `decode`, and the fast path only has to be right on the inputs it accepts.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use base64::Engine;
+use bytes::Bytes;
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::JsonOptions;
+use crate::data::{DATE, DECIMAL, TIME};
+use crate::{Schema, SchemaKind, Value};
+
+/// True when the fast path can read values of this schema (no Decimal anywhere).
+pub(crate) fn supported(schema: &Schema) -> bool {
+    schema.name.as_deref() != Some(DECIMAL)
+        && schema.fields.iter().all(|f| supported(&f.schema))
+        && schema.key_schema.as_deref().is_none_or(supported)
+        && schema.value_schema.as_deref().is_none_or(supported)
+}
+
+/// Parses `bytes` under `schema`; None when the slow path must decide (including every error).
+pub(crate) fn parse(schema: &Schema, bytes: &[u8], options: &JsonOptions) -> Option<Value> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = Seed { schema, options }.deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    Some(value)
+}
+
+#[derive(Clone, Copy)]
+struct Seed<'a> {
+    schema: &'a Schema,
+    options: &'a JsonOptions,
+}
+
+/// Any error: the message is never shown (the slow path reports), so keep it cheap.
+fn give_up<E: serde::de::Error>() -> E {
+    E::custom("fast path declined")
+}
+
+impl<'de> DeserializeSeed<'de> for Seed<'_> {
+    type Value = Value;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Seed<'_> {
+    type Value = Value;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a value of the schema's type")
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Value, E> {
+        self.visit_unit()
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Value, E> {
+        let schema = self.schema;
+        if self.options.replace_null_with_default
+            && let Some(default) = &schema.default
+        {
+            return Ok(default.clone());
+        }
+        if schema.optional {
+            Ok(Value::Null)
+        } else {
+            Err(give_up())
+        }
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        let schema = self.schema;
+        match schema.kind {
+            SchemaKind::Int8 | SchemaKind::Int16 | SchemaKind::Int32 | SchemaKind::Int64 => {
+                let (min, max) = match (schema.kind, schema.name.as_deref()) {
+                    (SchemaKind::Int8, _) => (i8::MIN.into(), i8::MAX.into()),
+                    (SchemaKind::Int16, _) => (i16::MIN.into(), i16::MAX.into()),
+                    (SchemaKind::Int32, _) | (_, Some(DATE | TIME)) => (i32::MIN.into(), i32::MAX.into()),
+                    _ => (i64::MIN, i64::MAX),
+                };
+                let v = d.deserialize_i64(IntVisitor)?;
+                if !(min..=max).contains(&v) {
+                    return Err(give_up());
+                }
+                Ok(match schema.kind {
+                    SchemaKind::Int8 => Value::Int8(v as i8),
+                    SchemaKind::Int16 => Value::Int16(v as i16),
+                    SchemaKind::Int32 => Value::Int32(v as i32),
+                    _ => Value::Int64(v),
+                })
+            }
+            SchemaKind::Float32 => Ok(Value::Float32(d.deserialize_f64(FloatVisitor)? as f32)),
+            SchemaKind::Float64 => Ok(Value::Float64(d.deserialize_f64(FloatVisitor)?)),
+            SchemaKind::Boolean => Ok(Value::Boolean(d.deserialize_bool(BoolVisitor)?)),
+            SchemaKind::String => Ok(Value::String(d.deserialize_string(StringVisitor)?)),
+            SchemaKind::Bytes => {
+                let text = d.deserialize_str(StringVisitor)?;
+                let bytes = super::decode::BASE64
+                    .decode(text)
+                    .map_err(|_| give_up::<D::Error>())?;
+                Ok(Value::Bytes(Bytes::from(bytes)))
+            }
+            SchemaKind::Array | SchemaKind::Map | SchemaKind::Struct => d.deserialize_any(Composite(self)),
+        }
+    }
+}
+
+struct IntVisitor;
+impl<'de> Visitor<'de> for IntVisitor {
+    type Value = i64;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an integer")
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<i64, E> {
+        Ok(v)
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<i64, E> {
+        i64::try_from(v).map_err(|_| give_up())
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<i64, E> {
+        // Same rule as the tree path: 3.0 reads as 3, 3.5 does not.
+        if v.fract() == 0.0 && v.abs() < 9.0e15 {
+            Ok(v as i64)
+        } else {
+            Err(give_up())
+        }
+    }
+}
+
+struct FloatVisitor;
+impl<'de> Visitor<'de> for FloatVisitor {
+    type Value = f64;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a number")
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<f64, E> {
+        Ok(v as f64)
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<f64, E> {
+        Ok(v as f64)
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<f64, E> {
+        Ok(v)
+    }
+}
+
+struct BoolVisitor;
+impl<'de> Visitor<'de> for BoolVisitor {
+    type Value = bool;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a boolean")
+    }
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<bool, E> {
+        Ok(v)
+    }
+}
+
+struct StringVisitor;
+impl<'de> Visitor<'de> for StringVisitor {
+    type Value = String;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<String, E> {
+        Ok(v.to_owned())
+    }
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<String, E> {
+        Ok(v)
+    }
+}
+
+/// Arrays, maps and structs: the JSON shape must match the schema kind.
+struct Composite<'a>(Seed<'a>);
+
+impl<'de> Visitor<'de> for Composite<'_> {
+    type Value = Value;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array or an object")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let Seed { schema, options } = self.0;
+        match schema.kind {
+            SchemaKind::Array => {
+                let item = Seed {
+                    schema: schema.value_schema.as_deref().ok_or_else(give_up::<A::Error>)?,
+                    options,
+                };
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(4));
+                while let Some(v) = seq.next_element_seed(item)? {
+                    out.push(v);
+                }
+                Ok(Value::Array(out))
+            }
+            SchemaKind::Map => {
+                let key_schema = schema.key_schema.as_deref().ok_or_else(give_up::<A::Error>)?;
+                let value_schema = schema.value_schema.as_deref().ok_or_else(give_up::<A::Error>)?;
+                if key_schema.kind == SchemaKind::String {
+                    return Err(give_up());
+                }
+                let pair = Pair(
+                    Seed {
+                        schema: key_schema,
+                        options,
+                    },
+                    Seed {
+                        schema: value_schema,
+                        options,
+                    },
+                );
+                let mut out = Vec::new();
+                while let Some(kv) = seq.next_element_seed(pair)? {
+                    out.push(kv);
+                }
+                Ok(Value::Map(out))
+            }
+            _ => Err(give_up()),
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let Seed { schema, options } = self.0;
+        match schema.kind {
+            SchemaKind::Map => {
+                let key_schema = schema.key_schema.as_deref().ok_or_else(give_up::<A::Error>)?;
+                let value_schema = schema.value_schema.as_deref().ok_or_else(give_up::<A::Error>)?;
+                if key_schema.kind != SchemaKind::String {
+                    return Err(give_up());
+                }
+                let value = Seed {
+                    schema: value_schema,
+                    options,
+                };
+                let mut out: Vec<(Value, Value)> = Vec::new();
+                while let Some(k) = map.next_key::<String>()? {
+                    let v = map.next_value_seed(value)?;
+                    // A repeated key keeps its first place and its last value, like the tree path;
+                    // checked for small maps, big ones go to the tree path (no quadratic search).
+                    if out.len() >= 16 {
+                        return Err(give_up());
+                    }
+                    match out
+                        .iter_mut()
+                        .find(|(ek, _)| matches!(ek, Value::String(s) if *s == k))
+                    {
+                        Some(slot) => slot.1 = v,
+                        None => out.push((Value::String(k), v)),
+                    }
+                }
+                Ok(Value::Map(out))
+            }
+            SchemaKind::Struct => {
+                let mut slots: Vec<Option<Value>> = vec![None; schema.fields.len()];
+                let mut expected_next = 0;
+                while let Some(key) = map.next_key::<KeyBuf<'_>>()? {
+                    // Fields usually arrive in schema order: try the next one before searching.
+                    let index = match schema.fields.get(expected_next) {
+                        Some(f) if f.name == key.0 => Some(expected_next),
+                        _ => schema.fields.iter().position(|f| f.name == key.0),
+                    };
+                    match index {
+                        Some(i) => {
+                            slots[i] = Some(map.next_value_seed(Seed {
+                                schema: &schema.fields[i].schema,
+                                options,
+                            })?);
+                            expected_next = i + 1;
+                        }
+                        None => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                let mut out = Vec::with_capacity(slots.len());
+                for (slot, field) in slots.into_iter().zip(&schema.fields) {
+                    out.push(match slot {
+                        Some(v) => v,
+                        None => Seed {
+                            schema: &field.schema,
+                            options,
+                        }
+                        .visit_unit()?,
+                    });
+                }
+                Ok(Value::Struct(out))
+            }
+            _ => Err(give_up()),
+        }
+    }
+}
+
+/// A map entry written as `[key, value]`.
+#[derive(Clone, Copy)]
+struct Pair<'a>(Seed<'a>, Seed<'a>);
+
+impl<'de> DeserializeSeed<'de> for Pair<'_> {
+    type Value = (Value, Value);
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Pair<'_> {
+    type Value = (Value, Value);
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a [key, value] pair")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let k = seq.next_element_seed(self.0)?.ok_or_else(give_up::<A::Error>)?;
+        let v = seq.next_element_seed(self.1)?.ok_or_else(give_up::<A::Error>)?;
+        if seq.next_element::<IgnoredAny>()?.is_some() {
+            return Err(give_up());
+        }
+        Ok((k, v))
+    }
+}
+
+/// An object key, borrowed when the JSON has no escapes in it (no allocation per key).
+struct KeyBuf<'de>(Cow<'de, str>);
+
+impl<'de> serde::Deserialize<'de> for KeyBuf<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Cow<'de, str>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Cow::Borrowed(v))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(v.to_owned()))
+            }
+        }
+        d.deserialize_str(V).map(KeyBuf)
+    }
+}
