@@ -15,6 +15,10 @@ fi
 echo "== cargo build (the weir binary and all test targets)"
 cargo build --workspace --all-targets --locked
 
+# The end-to-end tests run the weir binary this build made (the harness would otherwise build it
+# again with `-p gateway`, whose different feature set means a second full build).
+export WEIR_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/weir"
+
 echo "== cargo test"
 cargo test --workspace --locked -- --test-threads="${WEIR_TEST_THREADS:-2}"
 

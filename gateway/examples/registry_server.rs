@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use gateway::registry::{Registry, router};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -19,7 +19,8 @@ async fn main() -> anyhow::Result<()> {
         let options = SqliteConnectOptions::new()
             .filename(std::path::Path::new(&store).join("state.db"))
             .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal);
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)

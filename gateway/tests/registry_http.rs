@@ -377,3 +377,43 @@ async fn references_and_referencedby_over_http() {
     let (st, body) = s.delete("/subjects/money/versions/1").await;
     assert_eq!((st, error_code(&body)), (422, 42206));
 }
+
+#[tokio::test]
+async fn protobuf_text_and_serialized_forms() {
+    let s = server().await;
+    let proto = "syntax = \"proto3\";\npackage weir.test;\n\nmessage Click {\n  string page = 1;\n  int64 at = 2;\n}\n";
+    let (st, body) = s
+        .post(
+            "/subjects/clicks-value/versions",
+            json!({"schema": proto, "schemaType": "PROTOBUF"}),
+        )
+        .await;
+    assert_eq!(st, 200, "{body}");
+    let id = body["id"].as_i64().unwrap_or_default();
+    let (_, text) = s.get(&format!("/schemas/ids/{id}")).await;
+    assert_eq!(text["schemaType"], "PROTOBUF");
+    assert!(
+        text["schema"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("message Click"),
+        "{text}"
+    );
+    let (_, ser) = s.get(&format!("/schemas/ids/{id}?format=serialized")).await;
+    let encoded = ser["schema"].as_str().unwrap_or_default().to_string();
+    assert!(
+        !encoded.contains("message"),
+        "serialized form is base64: {encoded}"
+    );
+    // The serialized form registers as the same schema (what confluent-kafka's Python
+    // serializer sends).
+    let (st, again) = s
+        .post(
+            "/subjects/clicks-value/versions",
+            json!({"schema": encoded, "schemaType": "PROTOBUF"}),
+        )
+        .await;
+    assert_eq!((st, again["id"].as_i64()), (200, Some(id)), "{again}");
+    let (_, v) = s.get("/subjects/clicks-value/versions/1?format=serialized").await;
+    assert_eq!(v["schema"].as_str(), Some(encoded.as_str()));
+}

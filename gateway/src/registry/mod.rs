@@ -83,6 +83,14 @@ impl Registry {
         self.service.schema_by_id(id, None).await
     }
 
+    /// The parsed form of a schema `by_id` answered (parsed once, then from memory).
+    pub async fn parsed(
+        &self,
+        entry: &SchemaEntry,
+    ) -> Result<Arc<schemas::registry::ParsedSchema>, RegistryError> {
+        self.service.parsed_schema(entry).await
+    }
+
     /// The latest live version of a subject.
     pub async fn latest(&self, subject: &str) -> Result<SubjectVersion, RegistryError> {
         self.service.latest(subject).await

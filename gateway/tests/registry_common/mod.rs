@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use gateway::registry::Registry;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 pub const POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
@@ -15,7 +15,8 @@ pub async fn sqlite_registry() -> (Arc<Registry>, tempfile::TempDir) {
     let options = SqliteConnectOptions::new()
         .filename(dir.path().join("state.db"))
         .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal);
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal);
     let pool = SqlitePoolOptions::new()
         .max_connections(4)
         .connect_with(options)

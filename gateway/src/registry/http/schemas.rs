@@ -23,7 +23,7 @@ struct SchemaJson<'a> {
     schema_type: Option<&'static str>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     references: &'a [SchemaReference],
-    schema: &'a str,
+    schema: std::borrow::Cow<'a, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     max_id: Option<i64>,
 }
@@ -37,10 +37,14 @@ pub(crate) async fn by_id(State(reg): State<AppState>, Path(id): Path<String>, p
     } else {
         None
     };
+    let schema = match params.get("format") {
+        None => std::borrow::Cow::Borrowed(entry.schema()),
+        format => std::borrow::Cow::Owned(reg.service().formatted(&entry, format).await?),
+    };
     Ok(reply(&SchemaJson {
         schema_type: type_field(entry.schema_type()),
         references: entry.references(),
-        schema: entry.schema(),
+        schema,
         max_id,
     }))
 }
@@ -52,7 +56,8 @@ pub(crate) async fn raw_by_id(
 ) -> ApiResult {
     let id = schema_id(&id)?;
     let entry = reg.service().schema_by_id(id, params.get("subject")).await?;
-    Ok(entry.schema().to_string().into_response())
+    let text = reg.service().formatted(&entry, params.get("format")).await?;
+    Ok(text.into_response())
 }
 
 pub(crate) async fn subjects(

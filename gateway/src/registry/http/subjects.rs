@@ -63,7 +63,7 @@ pub(crate) struct VersionJson<'a> {
     schema_type: Option<&'static str>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     references: &'a [SchemaReference],
-    schema: &'a str,
+    schema: std::borrow::Cow<'a, str>,
 }
 
 pub(crate) fn type_field(t: SchemaType) -> Option<&'static str> {
@@ -78,8 +78,21 @@ impl<'a> VersionJson<'a> {
             id: v.id(),
             schema_type: type_field(v.schema.schema_type()),
             references: v.schema.references(),
-            schema: v.schema.schema(),
+            schema: std::borrow::Cow::Borrowed(v.schema.schema()),
         }
+    }
+
+    /// The same, with the schema text in the client's `format` (see `formatted`).
+    pub(crate) async fn formatted(
+        reg: &AppState,
+        v: &'a SubjectVersion,
+        params: &Params,
+    ) -> ApiResult<VersionJson<'a>> {
+        let mut json = Self::of(v);
+        if let Some(format) = params.get("format") {
+            json.schema = std::borrow::Cow::Owned(reg.service().formatted(&v.schema, Some(format)).await?);
+        }
+        Ok(json)
     }
 }
 
@@ -157,7 +170,7 @@ pub(crate) async fn version(
         .service()
         .version(&subject, spec, params.flag("deleted"))
         .await?;
-    Ok(reply(&VersionJson::of(&found)))
+    Ok(reply(&VersionJson::formatted(&reg, &found, &params).await?))
 }
 
 /// The schema text alone, as Confluent answers `/schema` paths.
@@ -171,7 +184,11 @@ pub(crate) async fn version_schema(
         .service()
         .version(&subject, spec, params.flag("deleted"))
         .await?;
-    Ok(found.schema.schema().to_string().into_response())
+    let text = reg
+        .service()
+        .formatted(&found.schema, params.get("format"))
+        .await?;
+    Ok(text.into_response())
 }
 
 pub(crate) async fn referenced_by(

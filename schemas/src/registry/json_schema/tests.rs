@@ -509,3 +509,98 @@ fn deep_nesting_neither_overflows_nor_panics() {
     let error = parse(&chain, &[]).expect_err("reference chain deeper than the bound");
     assert!(error.message.contains("nests deeper"), "{}", error.message);
 }
+
+#[test]
+fn moving_a_schema_behind_a_ref_is_no_change() {
+    let plain = r#"{"type":"string"}"#;
+    let behind_ref = r##"{"$ref":"#/definitions/s","definitions":{"s":{"type":"string"}}}"##;
+    compatible(behind_ref, plain);
+    compatible(plain, behind_ref);
+    incompatible(
+        r##"{"type":"array","items":{"$ref":"#/definitions/s"},"definitions":{"s":{"type":"number"}}}"##,
+        r##"{"type":"array","items":{"$ref":"#/definitions/s"},"definitions":{"s":{"type":"string"}}}"##,
+        "TYPE_CHANGED",
+    );
+}
+
+#[test]
+fn a_plain_schema_widened_into_a_union() {
+    compatible(
+        r#"{"oneOf":[{"type":"number"},{"type":"string"}]}"#,
+        r#"{"type":"string","maxLength":3}"#,
+    );
+    compatible(
+        r#"{"oneOf":[{"type":"number"},{"type":"null"}]}"#,
+        r#"{"type":"null"}"#,
+    );
+    incompatible(
+        r#"{"oneOf":[{"type":"number"},{"type":"boolean"}]}"#,
+        r#"{"type":"string"}"#,
+        "TYPE_CHANGED",
+    );
+}
+
+#[test]
+fn dependencies_and_additional_property_schemas() {
+    let props = r#""properties":{"a":{"type":"number"},"b":{"type":"string"}}"#;
+    incompatible(
+        &format!(r#"{{{props},"dependencies":{{"a":["b"]}}}}"#),
+        &format!(r#"{{{props}}}"#),
+        "DEPENDENCY_ARRAY_ADDED",
+    );
+    compatible(
+        &format!(r#"{{{props}}}"#),
+        &format!(r#"{{{props},"dependencies":{{"a":["b"]}}}}"#),
+    );
+    incompatible(
+        r#"{"additionalProperties":{"type":"number"}}"#,
+        r#"{"additionalProperties":{"type":"string"}}"#,
+        "TYPE_CHANGED",
+    );
+    compatible(
+        r#"{"additionalProperties":true}"#,
+        r#"{"additionalProperties":{"type":"string"}}"#,
+    );
+    incompatible(
+        r#"{"additionalProperties":{"type":"number"}}"#,
+        r#"{"additionalProperties":true}"#,
+        "ADDITIONAL_PROPERTIES_NARROWED",
+    );
+    // 2019-09 `dependentRequired` is the array form of `dependencies`.
+    let d2019 = "\"$schema\":\"https://json-schema.org/draft/2019-09/schema\"";
+    incompatible(
+        &format!(r#"{{{d2019},{props},"dependentRequired":{{"a":["b"]}}}}"#),
+        &format!(r#"{{{d2019},{props}}}"#),
+        "DEPENDENCY_ARRAY_ADDED",
+    );
+}
+
+#[test]
+fn unevaluated_properties_closes_a_2019_model() {
+    let d2019 = "\"$schema\":\"https://json-schema.org/draft/2019-09/schema\"";
+    let closed = format!(
+        r#"{{{d2019},"type":"object","properties":{{"a":{{"type":"string"}}}},"unevaluatedProperties":false}}"#
+    );
+    let grown = format!(
+        r#"{{{d2019},"type":"object","properties":{{"a":{{"type":"string"}},"b":{{"type":"integer"}}}},"unevaluatedProperties":false}}"#
+    );
+    compatible(&grown, &closed);
+    incompatible(&closed, &grown, "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL");
+}
+
+#[test]
+fn tuples_shrinking_into_an_open_or_covering_model() {
+    compatible(
+        r#"{"type":"array","items":[{"type":"string"},{"type":"number"}],"additionalItems":true}"#,
+        r#"{"type":"array","items":[{"type":"string"},{"type":"number"},{"type":"boolean"}],"additionalItems":false}"#,
+    );
+    compatible(
+        r#"{"type":"array","items":[{"type":"string"}],"additionalItems":{"type":"number"}}"#,
+        r#"{"type":"array","items":[{"type":"string"},{"type":"number"}],"additionalItems":false}"#,
+    );
+    incompatible(
+        r#"{"type":"array","items":[{"type":"string"}],"additionalItems":{"type":"string"}}"#,
+        r#"{"type":"array","items":[{"type":"string"},{"type":"number"}],"additionalItems":{"type":"string"}}"#,
+        "ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
+    );
+}

@@ -185,6 +185,23 @@ impl RegistryService {
         })
     }
 
+    /// The parsed form of a stored schema (parsed once per instance, then from memory).
+    pub async fn parsed_schema(&self, entry: &SchemaEntry) -> Result<Arc<ParsedSchema>> {
+        self.parsed(entry).await
+    }
+
+    /// The schema text in a client's `format`: `serialized` gives Protobuf's base64
+    /// FileDescriptorProto; every other format (or type) the stored text.
+    pub async fn formatted(&self, entry: &SchemaEntry, format: Option<&str>) -> Result<String> {
+        if format.is_some_and(|f| f.eq_ignore_ascii_case("serialized"))
+            && entry.schema_type() == SchemaType::Protobuf
+            && let ParsedSchema::Protobuf(p) = self.parsed(entry).await?.as_ref()
+        {
+            return Ok(crate::registry::protobuf::serialized(p));
+        }
+        Ok(entry.schema().to_string())
+    }
+
     /// The parsed form of a stored schema, parsed once per instance.
     async fn parsed(&self, entry: &SchemaEntry) -> Result<Arc<ParsedSchema>> {
         if let Some(p) = entry.parsed.get() {

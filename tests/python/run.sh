@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The confluent-kafka (Python) client tests against a running Weir.
+#   WEIR_URL=http://host:port bash tests/python/run.sh   # against a Weir you started
+#   bash tests/python/run.sh                             # builds and starts one itself
+# The virtualenv lives in tests/.venv (gitignored). Extra arguments go to pytest.
+# CARGO may name a wrapper (e.g. CARGO="flock /tmp/weir-cargo.lock cargo").
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+venv="$root/tests/.venv"
+cargo_cmd=${CARGO:-cargo}
+
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+if ! "$venv/bin/python" -c "import confluent_kafka, fastavro, jsonschema, google.protobuf, pytest, requests, attrs, cachetools, httpx, authlib" 2>/dev/null; then
+  "$venv/bin/pip" install -q --upgrade pip
+  "$venv/bin/pip" install -q "confluent-kafka[avro,json,protobuf]" fastavro jsonschema protobuf pytest requests
+fi
+
+server_pid=""
+tmp=""
+cleanup() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  if [ -n "$tmp" ]; then rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+
+# Waits for "listening on http://HOST:PORT" in $1 and prints the URL.
+wait_listening() {
+  for _ in $(seq 1 100); do
+    url=$(grep -o 'listening on http://[0-9.:]*' "$1" 2>/dev/null | head -n1 | sed 's/listening on //') || true
+    if [ -n "$url" ]; then echo "$url"; return 0; fi
+    if ! kill -0 "$server_pid" 2>/dev/null; then return 1; fi
+    sleep 0.2
+  done
+  return 1
+}
+
+if [ -z "${WEIR_URL:-}" ]; then
+  tmp=$(mktemp -d)
+  target=${CARGO_TARGET_DIR:-$root/target}
+  $cargo_cmd build -q -p gateway --bin weir --example registry_server
+  # The real binary first; the registry-only example while weir does not serve the registry.
+  printf 'listeners=http://127.0.0.1:0\ndata.dir=%s/weir-data\n' "$tmp" > "$tmp/worker.properties"
+  "$target/debug/weir" standalone "$tmp/worker.properties" > "$tmp/weir.log" 2>&1 &
+  server_pid=$!
+  url=$(wait_listening "$tmp/weir.log" || true)
+  if [ -n "$url" ] && curl -sf "$url/schemas/types" > /dev/null; then
+    echo "== testing against weir standalone at $url"
+  else
+    kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true
+    "$target/debug/examples/registry_server" 127.0.0.1:0 "$tmp/registry-data" > "$tmp/registry.log" 2>&1 &
+    server_pid=$!
+    url=$(wait_listening "$tmp/registry.log") || { cat "$tmp/registry.log"; exit 1; }
+    echo "== weir does not serve the registry yet: testing against examples/registry_server at $url"
+  fi
+  export WEIR_URL="$url"
+fi
+
+"$venv/bin/python" -m pytest -q -p no:cacheprovider "$root/tests/python" "$@"
