@@ -117,7 +117,13 @@ fn check_nesting(name: &str, text: &str) -> Result<(), SchemaError> {
                     i += 1;
                 }
                 let digits = &bytes[start..i];
-                let float = matches!(bytes.get(i), Some(b'.' | b'e' | b'E'));
+                // A float needs `.` or an exponent with digits (`1e5`, `1e-5`); a bare `e`
+                // leaves the digits to the integer rules.
+                let exponent = matches!(bytes.get(i), Some(b'e' | b'E')) && {
+                    let sign = usize::from(matches!(bytes.get(i + 1), Some(b'+' | b'-')));
+                    bytes.get(i + 1 + sign).is_some_and(u8::is_ascii_digit)
+                };
+                let float = bytes.get(i) == Some(&b'.') || exponent;
                 if !float
                     && digits.len() > 1
                     && digits[0] == b'0'
