@@ -130,6 +130,10 @@ fn connector_lifecycle_create_list_status_pause_resume_stop_restart_delete() {
     let (status, topics) = weir.get("/connectors/file-source/topics");
     assert_eq!(status, 200);
     assert_eq!(topics, json!({"file-source": {"topics": ["lifecycle"]}}));
+    let (status, _) = weir.call("PUT", "/connectors/file-source/topics/reset", None);
+    assert!((200..300).contains(&status), "topics reset: {status}");
+    let (_, topics) = weir.get("/connectors/file-source/topics");
+    assert_eq!(topics, json!({"file-source": {"topics": []}}), "reset empties the active topics");
 
     let (status, _) = weir.delete("/connectors/file-source");
     assert_eq!(status, 204);

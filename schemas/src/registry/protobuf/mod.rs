@@ -60,6 +60,16 @@ pub fn parse(text: &str, references: &[ResolvedReference]) -> Result<ProtobufSch
         .get_file_by_name(&compiled.root)
         .ok_or_else(|| SchemaError::new("the compiled Protobuf schema lost its root file"))?;
     let canonical = print::print_file(&file, false);
+    if compiled.from_descriptor {
+        // A descriptor can hold what no .proto file can (an empty or malformed name, say);
+        // the registry answers .proto text, so the text must compile too.
+        parse::compile(&canonical, references).map_err(|e| {
+            SchemaError::new(format!(
+                "the FileDescriptorProto does not describe a valid .proto file: {}",
+                e.message
+            ))
+        })?;
+    }
     Ok(ProtobufSchema {
         pool: compiled.pool,
         file,

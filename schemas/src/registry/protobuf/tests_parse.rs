@@ -425,3 +425,20 @@ fn octal_literals_with_8_or_9_are_a_clear_error() {
         "syntax = \"proto2\";\nmessage A { optional int32 a = 010 [default = 0]; optional double d = 2 [default = 09.5]; }\n",
     );
 }
+
+#[test]
+fn descriptors_that_no_proto_file_can_express_are_refused() {
+    use base64::Engine as _;
+    use prost::Message as _;
+    let file = FileDescriptorProto {
+        name: Some("bad.proto".to_string()),
+        message_type: vec![prost_types::DescriptorProto {
+            name: Some(String::new()),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let text = base64::engine::general_purpose::STANDARD.encode(file.encode_to_vec());
+    let message = err(&text, &[]);
+    assert!(message.contains("FileDescriptorProto"), "{message}");
+}
