@@ -220,6 +220,10 @@ async fn errors_have_confluent_codes_and_statuses() {
         .await;
     assert_eq!((st, error_code(&body)), (422, 42201));
 
+    // A path that does not decode: 400 in the registry's shape.
+    let (st, body) = s.get("/subjects/%FF%FE/versions").await;
+    assert_eq!((st, error_code(&body)), (400, 400));
+
     // An oversized body: 413 in the registry's shape.
     let huge = "x".repeat(gateway::registry::MAX_BODY_BYTES + 10);
     let (st, body) = s.post("/subjects/e/versions", json!({"schema": huge})).await;

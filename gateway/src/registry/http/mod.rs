@@ -255,3 +255,24 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Params {
         Ok(Params(map))
     }
 }
+
+/// Path parameters, with rejections (a bad percent-encoding) in the registry's error shape.
+pub(crate) struct PathParams<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for PathParams<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| PathParams(p.0))
+            .map_err(|e| ApiError(RegistryError::bad_request(e.body_text())))
+    }
+}

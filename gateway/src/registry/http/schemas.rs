@@ -1,6 +1,6 @@
 //! `/schemas...`: schemas by id (the converters' hot path: answered from memory), listings.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::IntoResponse;
 use serde::Serialize;
 
@@ -8,7 +8,7 @@ use ::schemas::registry::SchemaReference;
 use ::schemas::registry::service::{RegistryError, SchemasQuery};
 
 use super::subjects::{VersionJson, type_field};
-use super::{ApiError, ApiResult, AppState, Params, reply};
+use super::{ApiError, ApiResult, AppState, Params, PathParams, reply};
 
 fn schema_id(text: &str) -> ApiResult<i64> {
     text.trim()
@@ -28,7 +28,11 @@ struct SchemaJson<'a> {
     max_id: Option<i64>,
 }
 
-pub(crate) async fn by_id(State(reg): State<AppState>, Path(id): Path<String>, params: Params) -> ApiResult {
+pub(crate) async fn by_id(
+    State(reg): State<AppState>,
+    PathParams(id): PathParams<String>,
+    params: Params,
+) -> ApiResult {
     let id = schema_id(&id)?;
     let subject = params.get("subject");
     let entry = reg.service().schema_by_id(id, subject).await?;
@@ -51,7 +55,7 @@ pub(crate) async fn by_id(State(reg): State<AppState>, Path(id): Path<String>, p
 
 pub(crate) async fn raw_by_id(
     State(reg): State<AppState>,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
     params: Params,
 ) -> ApiResult {
     let id = schema_id(&id)?;
@@ -62,7 +66,7 @@ pub(crate) async fn raw_by_id(
 
 pub(crate) async fn subjects(
     State(reg): State<AppState>,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
     params: Params,
 ) -> ApiResult {
     let id = schema_id(&id)?;
@@ -81,7 +85,7 @@ struct SubjectVersionJson<'a> {
 
 pub(crate) async fn versions(
     State(reg): State<AppState>,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
     params: Params,
 ) -> ApiResult {
     let id = schema_id(&id)?;

@@ -1,6 +1,6 @@
 //! `/config`, `/mode`, `/compatibility`, `/contexts`, `/associations`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 
 use ::schemas::registry::CompatibilityLevel;
@@ -8,7 +8,7 @@ use ::schemas::registry::service::config::parse_level;
 use ::schemas::registry::service::{CompatibilityPolicy, Config, Mode};
 
 use super::subjects::{SchemaBody, version_spec};
-use super::{ApiResult, AppState, Body, Params, reply};
+use super::{ApiResult, AppState, Body, Params, PathParams, reply};
 
 /// `PUT /config` body: `compatibility` (Confluent also accepts `compatibilityLevel`).
 #[derive(Debug, Deserialize)]
@@ -111,19 +111,22 @@ pub(crate) async fn delete_global_config(State(reg): State<AppState>) -> ApiResu
 }
 pub(crate) async fn get_config(
     State(reg): State<AppState>,
-    Path(subject): Path<String>,
+    PathParams(subject): PathParams<String>,
     params: Params,
 ) -> ApiResult {
     get_config_of(&reg, Some(&subject), &params).await
 }
 pub(crate) async fn put_config(
     State(reg): State<AppState>,
-    Path(subject): Path<String>,
+    PathParams(subject): PathParams<String>,
     Body(body): Body<ConfigBody>,
 ) -> ApiResult {
     put_config_of(&reg, Some(&subject), &body).await
 }
-pub(crate) async fn delete_config(State(reg): State<AppState>, Path(subject): Path<String>) -> ApiResult {
+pub(crate) async fn delete_config(
+    State(reg): State<AppState>,
+    PathParams(subject): PathParams<String>,
+) -> ApiResult {
     delete_config_of(&reg, Some(&subject)).await
 }
 
@@ -167,7 +170,7 @@ pub(crate) async fn delete_global_mode(State(reg): State<AppState>) -> ApiResult
 }
 pub(crate) async fn get_mode(
     State(reg): State<AppState>,
-    Path(subject): Path<String>,
+    PathParams(subject): PathParams<String>,
     params: Params,
 ) -> ApiResult {
     let mode = reg
@@ -178,13 +181,16 @@ pub(crate) async fn get_mode(
 }
 pub(crate) async fn put_mode(
     State(reg): State<AppState>,
-    Path(subject): Path<String>,
+    PathParams(subject): PathParams<String>,
     params: Params,
     Body(body): Body<ModeBody>,
 ) -> ApiResult {
     put_mode_of(&reg, Some(&subject), &body, &params).await
 }
-pub(crate) async fn delete_mode(State(reg): State<AppState>, Path(subject): Path<String>) -> ApiResult {
+pub(crate) async fn delete_mode(
+    State(reg): State<AppState>,
+    PathParams(subject): PathParams<String>,
+) -> ApiResult {
     Ok(mode_reply(reg.service().delete_mode(Some(&subject)).await?))
 }
 
@@ -205,7 +211,7 @@ fn compatibility_reply(messages: Vec<String>, verbose: bool) -> axum::response::
 
 pub(crate) async fn check_all(
     State(reg): State<AppState>,
-    Path(subject): Path<String>,
+    PathParams(subject): PathParams<String>,
     params: Params,
     Body(body): Body<SchemaBody>,
 ) -> ApiResult {
@@ -219,7 +225,7 @@ pub(crate) async fn check_all(
 
 pub(crate) async fn check_version(
     State(reg): State<AppState>,
-    Path((subject, version)): Path<(String, String)>,
+    PathParams((subject, version)): PathParams<(String, String)>,
     params: Params,
     Body(body): Body<SchemaBody>,
 ) -> ApiResult {
@@ -238,6 +244,8 @@ pub(crate) async fn contexts(State(reg): State<AppState>) -> ApiResult {
 
 /// Weir keeps no associations: every resource has none, so clients fall back to their
 /// subject name strategy.
-pub(crate) async fn associations(Path((_namespace, _topic)): Path<(String, String)>) -> ApiResult {
+pub(crate) async fn associations(
+    PathParams((_namespace, _topic)): PathParams<(String, String)>,
+) -> ApiResult {
     Ok(reply(&Vec::<()>::new()))
 }

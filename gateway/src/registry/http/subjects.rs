@@ -1,6 +1,6 @@
 //! `/subjects...`: list, versions, register, lookup, deletes, referencedby.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 
@@ -9,7 +9,7 @@ use ::schemas::registry::service::{
 };
 use ::schemas::registry::{SchemaReference, SchemaType};
 
-use super::{ApiError, ApiResult, AppState, Body, Params, reply};
+use super::{ApiError, ApiResult, AppState, Body, Params, PathParams, reply};
 
 /// A schema in a request body (register, lookup, compatibility). Unknown fields (metadata,
 /// ruleSet, ...) are accepted and ignored.
@@ -114,7 +114,7 @@ pub(crate) async fn list(State(reg): State<AppState>, params: Params) -> ApiResu
 
 pub(crate) async fn versions(
     State(reg): State<AppState>,
-    Path(subject): Path<String>,
+    PathParams(subject): PathParams<String>,
     params: Params,
 ) -> ApiResult {
     let versions = reg
@@ -131,7 +131,7 @@ struct IdJson {
 
 pub(crate) async fn register(
     State(reg): State<AppState>,
-    Path(subject): Path<String>,
+    PathParams(subject): PathParams<String>,
     params: Params,
     Body(body): Body<SchemaBody>,
 ) -> ApiResult {
@@ -148,7 +148,7 @@ pub(crate) async fn register(
 
 pub(crate) async fn lookup(
     State(reg): State<AppState>,
-    Path(subject): Path<String>,
+    PathParams(subject): PathParams<String>,
     params: Params,
     Body(body): Body<SchemaBody>,
 ) -> ApiResult {
@@ -162,7 +162,7 @@ pub(crate) async fn lookup(
 
 pub(crate) async fn version(
     State(reg): State<AppState>,
-    Path((subject, version)): Path<(String, String)>,
+    PathParams((subject, version)): PathParams<(String, String)>,
     params: Params,
 ) -> ApiResult {
     let spec = version_spec(&version)?;
@@ -176,7 +176,7 @@ pub(crate) async fn version(
 /// The schema text alone, as Confluent answers `/schema` paths.
 pub(crate) async fn version_schema(
     State(reg): State<AppState>,
-    Path((subject, version)): Path<(String, String)>,
+    PathParams((subject, version)): PathParams<(String, String)>,
     params: Params,
 ) -> ApiResult {
     let spec = version_spec(&version)?;
@@ -193,7 +193,7 @@ pub(crate) async fn version_schema(
 
 pub(crate) async fn referenced_by(
     State(reg): State<AppState>,
-    Path((subject, version)): Path<(String, String)>,
+    PathParams((subject, version)): PathParams<(String, String)>,
 ) -> ApiResult {
     let spec = version_spec(&version)?;
     let ids = reg.service().referenced_by(&subject, spec).await?;
@@ -202,7 +202,7 @@ pub(crate) async fn referenced_by(
 
 pub(crate) async fn delete_version(
     State(reg): State<AppState>,
-    Path((subject, version)): Path<(String, String)>,
+    PathParams((subject, version)): PathParams<(String, String)>,
     params: Params,
 ) -> ApiResult {
     let spec = version_spec(&version)?;
@@ -215,7 +215,7 @@ pub(crate) async fn delete_version(
 
 pub(crate) async fn delete_subject(
     State(reg): State<AppState>,
-    Path(subject): Path<String>,
+    PathParams(subject): PathParams<String>,
     params: Params,
 ) -> ApiResult {
     let deleted = reg
