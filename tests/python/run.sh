@@ -39,22 +39,17 @@ wait_listening() {
 
 if [ -z "${WEIR_URL:-}" ]; then
   tmp=$(mktemp -d)
-  target=${CARGO_TARGET_DIR:-$root/target}
-  $cargo_cmd build -q -p gateway --bin weir --example registry_server
-  # The real binary first; the registry-only example while weir does not serve the registry.
-  printf 'listeners=http://127.0.0.1:0\ndata.dir=%s/weir-data\n' "$tmp" > "$tmp/worker.properties"
-  "$target/debug/weir" standalone "$tmp/worker.properties" > "$tmp/weir.log" 2>&1 &
-  server_pid=$!
-  url=$(wait_listening "$tmp/weir.log" || true)
-  if [ -n "$url" ] && curl -sf "$url/schemas/types" > /dev/null; then
-    echo "== testing against weir standalone at $url"
-  else
-    kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true
-    "$target/debug/examples/registry_server" 127.0.0.1:0 "$tmp/registry-data" > "$tmp/registry.log" 2>&1 &
-    server_pid=$!
-    url=$(wait_listening "$tmp/registry.log") || { cat "$tmp/registry.log"; exit 1; }
-    echo "== weir does not serve the registry yet: testing against examples/registry_server at $url"
+  # tests/run.sh passes the binary the workspace build made (WEIR_BIN); alone, build it.
+  bin=${WEIR_BIN:-}
+  if [ -z "$bin" ]; then
+    $cargo_cmd build -q -p gateway --bin weir
+    bin="${CARGO_TARGET_DIR:-$root/target}/debug/weir"
   fi
+  printf 'listeners=http://127.0.0.1:0\ndata.dir=%s/weir-data\n' "$tmp" > "$tmp/worker.properties"
+  "$bin" standalone "$tmp/worker.properties" > "$tmp/weir.log" 2>&1 &
+  server_pid=$!
+  url=$(wait_listening "$tmp/weir.log") || { cat "$tmp/weir.log"; exit 1; }
+  echo "== testing against weir standalone at $url"
   export WEIR_URL="$url"
 fi
 
