@@ -98,7 +98,9 @@ fn check_nesting(name: &str, text: &str) -> Result<(), SchemaError> {
             quote @ (b'"' | b'\'') => {
                 i += 1;
                 while i < bytes.len() && bytes[i] != quote && bytes[i] != b'\n' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                    // protox ends a string at a newline even after a backslash.
+                    let escape = bytes[i] == b'\\' && bytes.get(i + 1) != Some(&b'\n');
+                    i += if escape { 2 } else { 1 };
                 }
             }
             b'{' | b'<' => {
