@@ -157,7 +157,7 @@ impl Weir {
                     if let Some(url) = listening_url(&line) {
                         let _ = tx.send(url);
                     }
-                    let mut all = logs.lock().unwrap();
+                    let mut all = logs.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                     all.push_str(&line);
                     all.push('\n');
                 }
@@ -171,7 +171,7 @@ impl Weir {
                 std::thread::sleep(Duration::from_millis(100));
                 panic!(
                     "weir did not log 'listening on http://..' in 30 s; logs:\n{}",
-                    logs.lock().unwrap()
+                    logs.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
                 );
             }
         };
@@ -189,7 +189,10 @@ impl Weir {
     }
 
     pub fn logs(&self) -> String {
-        self.logs.lock().unwrap().clone()
+        self.logs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     pub fn pid(&self) -> u32 {
