@@ -2,6 +2,8 @@
 //! schemas -> formats -> {sources, sinks} -> gateway -> tests. Sources and sinks never import
 //! each other or the gateway; only the gateway links axum, rdkafka and the state database.
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 use std::collections::{BTreeMap, BTreeSet};
 
 type Edges = BTreeMap<String, BTreeSet<String>>;

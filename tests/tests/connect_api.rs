@@ -1,5 +1,7 @@
 //! Kafka Connect's REST API over a real worker: shapes, status codes and states.
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 use std::path::Path;
 use std::time::Duration;
 

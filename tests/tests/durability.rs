@@ -1,6 +1,8 @@
 //! Stopping and starting without losing anything: graceful restarts give no duplicates,
 //! kill -9 loses nothing (duplicates only since the last commit).
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 use std::collections::HashSet;
 use std::path::Path;
 use std::time::Duration;

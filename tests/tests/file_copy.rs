@@ -1,6 +1,8 @@
 //! Copying files through a topic: tailing, structured formats and converters, observed where a
 //! user would look: in the output file.
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 use std::io::Write;
 use std::path::Path;
 use std::time::Duration;

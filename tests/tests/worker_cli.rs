@@ -1,6 +1,8 @@
 //! Starting the worker: the smallest worker.properties, connector files on the command line,
 //! and the one-line errors for bad files.
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 use std::time::{Duration, Instant};
 
 use tests::{Weir, WeirConfig, json, run_to_exit, temp_dir};
