@@ -187,12 +187,18 @@ impl ProtobufSchema {
     pub fn descriptor_bytes(&self) -> Vec<u8> {
         let bytes = self.file.encode_to_vec();
         let descriptor = FileDescriptorProto::default().descriptor();
-        match DynamicMessage::decode(descriptor, bytes.as_slice()) {
-            Ok(mut message) => {
+        // prost-reflect can panic re-encoding some fuzzer-made descriptors (found by
+        // protobuf_parse): a panic here falls back to the plain descriptor, which drops unknown
+        // custom options but never takes the worker down.
+        let dynamic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            DynamicMessage::decode(descriptor, bytes.as_slice()).map(|mut message| {
                 message.clear_field_by_name("source_code_info");
                 message.encode_to_vec()
-            }
-            Err(_) => {
+            })
+        }));
+        match dynamic {
+            Ok(Ok(encoded)) => encoded,
+            Ok(Err(_)) | Err(_) => {
                 let mut proto = self.file_descriptor_proto().clone();
                 proto.source_code_info = None;
                 proto.encode_to_vec()
