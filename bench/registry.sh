@@ -3,7 +3,7 @@
 # GET /schemas/ids/{id} over keep-alive with wrk (Debian package `wrk`).
 #   bash bench/registry.sh [wrk seconds]
 #   WEIR_BENCH_GROWING=1 bash bench/registry.sh   # also the growing record (1,000 fields at the
-#                                                 # end: minutes, bound by the Avro checker)
+#                                                 # end: ~8 s on the 2-core machine)
 # CARGO may name a wrapper (e.g. CARGO="flock /tmp/weir-cargo.lock cargo").
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -12,6 +12,12 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
 fi
 
+# The Kafka tests run against a real Kafka-protocol broker: tansu, built from crates.io once into
+# ~/.cache/weir (about 10 minutes the first time), then started per test on a free port.
+echo "== the tansu broker for the Kafka tests"
+WEIR_TANSU_BIN=$(bash scripts/tansu.sh path)
+export WEIR_TANSU_BIN
+
 echo "== cargo build (the weir binary and all test targets)"
 cargo build --workspace --all-targets --locked
 

@@ -58,7 +58,13 @@ fn bench(c: &mut Criterion) {
     for schemas_enable in ["true", "false"] {
         let props: BTreeMap<String, String> =
             [("schemas.enable".to_string(), schemas_enable.to_string())].into();
-        let conv = build_converter("JsonConverter", &props, false).expect("converter");
+        let conv = build_converter(
+            "JsonConverter",
+            &props,
+            false,
+            &formats::ConverterContext::default(),
+        )
+        .expect("converter");
         let encoded: Vec<Bytes> = rt.block_on(async {
             let mut out = Vec::new();
             for d in &data {

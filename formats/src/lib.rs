@@ -3,6 +3,14 @@
 //! - [`json`]: `JsonConverter`, with or without the `{"schema", "payload"}` envelope.
 //! - [`string`]: `StringConverter` (text in a configurable encoding).
 //! - [`bytes`]: `ByteArrayConverter` (bytes as they are).
+//! - [`avro`]: `AvroConverter` (Confluent's), its Avro codec and Connect mapping.
+//! - [`json_schema`]: `JsonSchemaConverter` (Confluent's), its Connect <-> JSON Schema mapping.
+//! - [`protobuf`]: `ProtobufConverter` (Confluent's), Connect <-> .proto and messages.
+//! - [`proxy`]: [`JsonWireSerializer`], REST Proxy JSON -> Confluent wire bytes.
+//! - [`wire`]: Confluent's wire format (magic byte, schema id, Protobuf message indexes).
+//! - [`registry`]: the schema registry client the schema-aware converters use
+//!   ([`SchemaRegistryClient`]: embedded in process, or external over HTTP) and
+//!   [`ConverterContext`], which hands it to [`build_converter`].
 //!
 //! [`build_converter`] is the one table from class names (short or Kafka's) to converters; a
 //! class not in [`converter_classes`] is a config error, never a silent fallback.
@@ -14,12 +22,25 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use schemas::{ConnectError, Data};
 
+pub mod avro;
 pub mod bytes_converter;
+mod confluent;
 pub mod json;
+pub mod json_schema;
+pub mod protobuf;
+pub mod proxy;
+pub mod registry;
 pub mod string;
+pub mod wire;
 
+pub use avro::AvroConverter;
 pub use bytes_converter::ByteArrayConverter;
+pub use confluent::{SerdeConfig, SubjectNameStrategy};
 pub use json::JsonConverter;
+pub use json_schema::JsonSchemaConverter;
+pub use protobuf::ProtobufConverter;
+pub use proxy::JsonWireSerializer;
+pub use registry::{ConverterContext, SchemaRegistryClient};
 pub use string::StringConverter;
 
 /// Kafka Connect's names (`fromConnectData` / `toConnectData`) win over the `from_*` convention.
@@ -42,6 +63,15 @@ const CLASSES: &[(&str, &str)] = &[
         "ByteArrayConverter",
         "org.apache.kafka.connect.converters.ByteArrayConverter",
     ),
+    ("AvroConverter", "io.confluent.connect.avro.AvroConverter"),
+    (
+        "ProtobufConverter",
+        "io.confluent.connect.protobuf.ProtobufConverter",
+    ),
+    (
+        "JsonSchemaConverter",
+        "io.confluent.connect.json.JsonSchemaConverter",
+    ),
 ];
 
 /// The converters this build knows: (short name, Kafka class name).
@@ -50,11 +80,13 @@ pub fn converter_classes() -> &'static [(&'static str, &'static str)] {
 }
 
 /// `class`: short name or Kafka class name; `props`: the converter's sub-keys with the
-/// `key.converter.` / `value.converter.` prefix stripped.
+/// `key.converter.` / `value.converter.` prefix stripped; `context`: the embedded registry
+/// (the schema-aware converters use it unless `props` has `schema.registry.url`).
 pub fn build_converter(
     class: &str,
     props: &BTreeMap<String, String>,
     is_key: bool,
+    context: &ConverterContext,
 ) -> Result<Arc<dyn Converter>, ConnectError> {
     let class = class.trim();
     let short = CLASSES
@@ -74,6 +106,15 @@ pub fn build_converter(
         Some("JsonConverter") => Ok(Arc::new(JsonConverter::new(props, is_key).map_err(prefixed)?)),
         Some("StringConverter") => Ok(Arc::new(StringConverter::new(props).map_err(prefixed)?)),
         Some("ByteArrayConverter") => Ok(Arc::new(ByteArrayConverter)),
+        Some("ProtobufConverter") => Ok(Arc::new(
+            ProtobufConverter::new(props, is_key, context).map_err(prefixed)?,
+        )),
+        Some("JsonSchemaConverter") => Ok(Arc::new(
+            JsonSchemaConverter::new(props, is_key, context).map_err(prefixed)?,
+        )),
+        Some("AvroConverter") => Ok(Arc::new(
+            AvroConverter::new(props, is_key, context).map_err(prefixed)?,
+        )),
         _ => {
             let known: Vec<String> = CLASSES
                 .iter()

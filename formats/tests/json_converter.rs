@@ -19,7 +19,13 @@ fn props(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 }
 
 fn json(pairs: &[(&str, &str)]) -> Arc<dyn Converter> {
-    build_converter("JsonConverter", &props(pairs), false).unwrap()
+    build_converter(
+        "JsonConverter",
+        &props(pairs),
+        false,
+        &formats::ConverterContext::default(),
+    )
+    .unwrap()
 }
 
 fn s(kind: SchemaKind) -> Arc<Schema> {
@@ -319,7 +325,13 @@ async fn round_trips_every_type_with_and_without_schemas() {
 #[tokio::test]
 async fn tombstones_pass_through() {
     for class in ["JsonConverter", "StringConverter", "ByteArrayConverter"] {
-        let c = build_converter(class, &BTreeMap::new(), true).unwrap();
+        let c = build_converter(
+            class,
+            &BTreeMap::new(),
+            true,
+            &formats::ConverterContext::default(),
+        )
+        .unwrap();
         assert_eq!(c.from_connect("t", None).await.unwrap(), None, "{class}");
         assert_eq!(c.to_connect("t", None).await.unwrap(), None, "{class}");
     }
@@ -438,6 +450,7 @@ async fn string_and_bytearray_converters() {
         "org.apache.kafka.connect.storage.StringConverter",
         &BTreeMap::new(),
         false,
+        &formats::ConverterContext::default(),
     )
     .unwrap();
     let d = decode(&c, "héllo").await;
@@ -457,6 +470,7 @@ async fn string_and_bytearray_converters() {
         "StringConverter",
         &props(&[("converter.encoding", "ISO-8859-1")]),
         false,
+        &formats::ConverterContext::default(),
     )
     .unwrap();
     assert_eq!(
@@ -477,6 +491,7 @@ async fn string_and_bytearray_converters() {
         "StringConverter",
         &props(&[("converter.encoding", "EBCDIC")]),
         true,
+        &formats::ConverterContext::default(),
     )
     .err()
     .unwrap();
@@ -490,6 +505,7 @@ async fn string_and_bytearray_converters() {
         "org.apache.kafka.connect.converters.ByteArrayConverter",
         &BTreeMap::new(),
         false,
+        &formats::ConverterContext::default(),
     )
     .unwrap();
     let d = b.to_connect("t", Some(&[0, 159, 255])).await.unwrap().unwrap();
@@ -508,11 +524,34 @@ async fn string_and_bytearray_converters() {
 #[test]
 fn class_names_and_unknown_classes() {
     for (short, java) in converter_classes() {
-        assert!(build_converter(short, &BTreeMap::new(), false).is_ok());
-        assert!(build_converter(java, &BTreeMap::new(), false).is_ok());
+        assert!(
+            build_converter(
+                short,
+                &BTreeMap::new(),
+                false,
+                &formats::ConverterContext::default()
+            )
+            .is_ok()
+        );
+        assert!(
+            build_converter(
+                java,
+                &BTreeMap::new(),
+                false,
+                &formats::ConverterContext::default()
+            )
+            .is_ok()
+        );
     }
-    for unknown in ["io.confluent.connect.avro.AvroConverter", "AvroConverter", "Nope"] {
-        let err = build_converter(unknown, &BTreeMap::new(), false).err().unwrap();
+    for unknown in ["io.confluent.connect.Nope", "Nope"] {
+        let err = build_converter(
+            unknown,
+            &BTreeMap::new(),
+            false,
+            &formats::ConverterContext::default(),
+        )
+        .err()
+        .unwrap();
         assert_eq!(err.kind, ErrorKind::Config);
         assert!(err.message.starts_with("value.converter: "), "{err}");
         assert!(
@@ -523,16 +562,26 @@ fn class_names_and_unknown_classes() {
             "{err}"
         );
     }
-    let err = build_converter("JsonConverter", &props(&[("schemas.enable", "maybe")]), false)
-        .err()
-        .unwrap();
+    let err = build_converter(
+        "JsonConverter",
+        &props(&[("schemas.enable", "maybe")]),
+        false,
+        &formats::ConverterContext::default(),
+    )
+    .err()
+    .unwrap();
     assert!(
         err.message.starts_with("value.converter.schemas.enable: "),
         "{err}"
     );
-    let err = build_converter("JsonConverter", &props(&[("decimal.format", "HEX")]), false)
-        .err()
-        .unwrap();
+    let err = build_converter(
+        "JsonConverter",
+        &props(&[("decimal.format", "HEX")]),
+        false,
+        &formats::ConverterContext::default(),
+    )
+    .err()
+    .unwrap();
     assert!(
         err.message.starts_with("value.converter.decimal.format: "),
         "{err}"

@@ -6,6 +6,7 @@
 //! - [`plugins`]: the table of connector classes and aliases.
 //! - [`runtime`]: connectors, tasks, their states and the task loops.
 //! - [`http`]: the REST API (Kafka Connect's, plus health and metrics).
+//! - [`ingest`]: HTTP ingestion: `HttpSource` pushes and the REST Proxy v2 produce call.
 //! - [`metrics`]: Prometheus metrics per connector and task.
 //! - [`registry`]: the embedded schema registry (in-process API, HTTP API, SQLite/Postgres stores).
 //! - [`worker`]: start-up and ordered shutdown of one standalone worker.
@@ -15,6 +16,7 @@
 
 pub mod config;
 pub mod http;
+pub mod ingest;
 pub mod log;
 pub mod metrics;
 pub mod plugins;

@@ -11,6 +11,7 @@ use schemas::ConnectError;
 use schemas::config::ConfigDef;
 use sinks::Sink;
 use sources::Source;
+use sources::http::HttpSourceConfig;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ConnectorType {
@@ -30,12 +31,17 @@ impl ConnectorType {
 
 pub type SourceFactory = fn(&BTreeMap<String, String>) -> Result<Box<dyn Source>, ConnectError>;
 pub type SinkFactory = fn(&BTreeMap<String, String>) -> Result<Box<dyn Sink>, ConnectError>;
+/// A source whose records are pushed to the worker (`POST /ingest/{connector}`) instead of
+/// polled: its task opens an endpoint (`crate::ingest`) rather than running a poll loop. The
+/// factory reads and checks the connector's keys.
+pub type PushFactory = fn(&BTreeMap<String, String>) -> Result<HttpSourceConfig, ConnectError>;
 
 /// How to build one task of a connector, from the connector's resolved config.
 #[derive(Clone, Copy)]
 pub enum Factory {
     Source(SourceFactory),
     Sink(SinkFactory),
+    Push(PushFactory),
 }
 
 impl std::fmt::Debug for Plugin {
@@ -63,7 +69,7 @@ pub struct Plugin {
 impl Plugin {
     pub fn connector_type(&self) -> ConnectorType {
         match self.factory {
-            Factory::Source(_) => ConnectorType::Source,
+            Factory::Source(_) | Factory::Push(_) => ConnectorType::Source,
             Factory::Sink(_) => ConnectorType::Sink,
         }
     }
@@ -85,6 +91,14 @@ fn file_sink(config: &BTreeMap<String, String>) -> Result<Box<dyn Sink>, Connect
     Ok(Box::new(sinks::file::FileStreamSink::new(config)?))
 }
 
+fn http_source(config: &BTreeMap<String, String>) -> Result<HttpSourceConfig, ConnectError> {
+    HttpSourceConfig::new(config)
+}
+
+/// Weir's own connector: records pushed over HTTP. No Kafka class name exists; the alias is
+/// also its class.
+pub const HTTP_SOURCE: &str = "HttpSource";
+
 /// Every connector this build can run.
 pub static PLUGINS: &[Plugin] = &[
     Plugin {
@@ -101,6 +115,15 @@ pub static PLUGINS: &[Plugin] = &[
         version: VERSION,
         config_def: sources::file::FileStreamSource::config_def,
         factory: Factory::Source(file_source),
+        max_tasks: 1,
+    },
+    Plugin {
+        class: HTTP_SOURCE,
+        alias: HTTP_SOURCE,
+        version: VERSION,
+        config_def: HttpSourceConfig::config_def,
+        factory: Factory::Push(http_source),
+        // One endpoint per connector: more tasks would only split the same pushes.
         max_tasks: 1,
     },
 ];

@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::{ConfigError, ConnectorFile, WorkerConfig, load_connector_file};
 use crate::log::Log;
 use crate::log::embedded::{EmbeddedLog, EmbeddedLogConfig};
+use crate::log::kafka::{KafkaConfig, KafkaLog};
 use crate::metrics::Metrics;
 use crate::registry::Registry;
 use crate::runtime::lifecycle::first_problem;
@@ -38,7 +39,13 @@ pub fn plan(worker_file: &Path, connector_files: &[PathBuf]) -> Result<Plan, Con
         (&worker.key_converter, "key.converter", true),
         (&worker.value_converter, "value.converter", false),
     ] {
-        formats::build_converter(&setting.class, &setting.props, is_key).map_err(|e| {
+        formats::build_converter(
+            &setting.class,
+            &setting.props,
+            is_key,
+            &crate::registry::converter_context(None),
+        )
+        .map_err(|e| {
             ConfigError::key(key, format!("{}: {}", setting.class, e.message)).in_file(worker_file)
         })?;
     }
@@ -73,20 +80,25 @@ pub async fn run(plan: Plan) -> anyhow::Result<()> {
     std::fs::create_dir_all(&worker.data_dir)
         .with_context(|| format!("data.dir: cannot create {}", worker.data_dir.display()))?;
     let store = StateStore::open(&worker.data_dir).await?;
-    let log = EmbeddedLog::open(EmbeddedLogConfig {
-        dir: worker.data_dir.join("log"),
-        default_partitions: worker.default_partitions,
-        retention_ms: worker.log_retention_ms,
-        retention_bytes: worker.log_retention_bytes,
-        retention_check_interval: worker.log_retention_check_interval,
-    })
-    .await
-    .with_context(|| {
-        format!(
-            "opening the embedded log in {}",
-            worker.data_dir.join("log").display()
-        )
-    })?;
+    let log: Arc<dyn Log> = match KafkaConfig::from_worker(&worker) {
+        Some(kafka) => KafkaLog::connect(kafka)
+            .await
+            .context("bootstrap.servers: the Kafka log cannot start")?,
+        None => EmbeddedLog::open(EmbeddedLogConfig {
+            dir: worker.data_dir.join("log"),
+            default_partitions: worker.default_partitions,
+            retention_ms: worker.log_retention_ms,
+            retention_bytes: worker.log_retention_bytes,
+            retention_check_interval: worker.log_retention_check_interval,
+        })
+        .await
+        .with_context(|| {
+            format!(
+                "opening the embedded log in {}",
+                worker.data_dir.join("log").display()
+            )
+        })?,
+    };
 
     let mut listeners = Vec::new();
     for l in &worker.listeners {
@@ -101,13 +113,24 @@ pub async fn run(plan: Plan) -> anyhow::Result<()> {
         .collect::<Result<_, _>>()?;
     let worker_id = addrs.first().cloned().unwrap_or_default();
 
+    // The registry opens before the runtime: connectors brought back by `load` build their
+    // converters with it.
+    let registry = match worker.state_storage_url.as_deref() {
+        Some(url) if url.starts_with("postgres") => Registry::postgres(url).await,
+        _ => Registry::sqlite(store.pool().clone()).await,
+    }
+    .map_err(|e| anyhow::anyhow!("state.storage.url: the schema registry cannot open its store: {e}"))?;
+    let registry = Arc::new(registry);
+
     let runtime = Runtime::new(Shared {
         store: store.clone(),
-        log: log.clone() as Arc<dyn Log>,
+        log: log.clone(),
         worker: worker.clone(),
         worker_id: worker_id.clone(),
         metrics: Arc::new(Metrics::new()),
         statuses: StatusWriter::spawn(store.clone(), worker_id),
+        ingest: Default::default(),
+        converters: crate::registry::converter_context(Some(registry.clone())),
     });
     runtime.load().await?;
     for (file, connector) in plan.connectors {
@@ -117,12 +140,7 @@ pub async fn run(plan: Plan) -> anyhow::Result<()> {
             .with_context(|| format!("{}: connector {}", file.display(), connector.name))?;
     }
 
-    let registry = match worker.state_storage_url.as_deref() {
-        Some(url) if url.starts_with("postgres") => Registry::postgres(url).await,
-        _ => Registry::sqlite(store.pool().clone()).await,
-    }
-    .map_err(|e| anyhow::anyhow!("state.storage.url: the schema registry cannot open its store: {e}"))?;
-    let app = crate::http::app(runtime.clone(), Some(Arc::new(registry)));
+    let app = crate::http::app(runtime.clone(), Some(registry));
     let shutdown = CancellationToken::new();
     let mut servers = Vec::new();
     for (listener, addr) in listeners.into_iter().zip(&addrs) {

@@ -73,7 +73,12 @@ async fn register_fetch_and_shapes() {
     let (st, body) = s
         .post("/subjects/orders-value/versions", json!({"schema": v1}))
         .await;
-    assert_eq!((st, body.clone()), (200, json!({"id": 1})), "{body}");
+    let guid = body["guid"].as_str().unwrap_or_default().to_string();
+    assert_eq!(
+        (st, body.clone()),
+        (200, json!({"id": 1, "guid": guid})),
+        "{body}"
+    );
     // Same again, and with unknown fields (metadata, ruleSet): same id.
     let (st, body) = s
         .post(
@@ -81,7 +86,7 @@ async fn register_fetch_and_shapes() {
             json!({"schema": v1, "schemaType": "AVRO", "metadata": {"properties": {}}, "ruleSet": null, "references": []}),
         )
         .await;
-    assert_eq!((st, body), (200, json!({"id": 1})));
+    assert_eq!((st, body), (200, json!({"id": 1, "guid": guid})));
 
     let (st, body) = s.get("/schemas/ids/1").await;
     assert_eq!(st, 200);
@@ -318,7 +323,7 @@ async fn config_mode_compatibility_and_content_types() {
             json!({"schema": avro_record("I", 0), "id": 42, "version": 3}),
         )
         .await;
-    assert_eq!((st, body), (200, json!({"id": 42})));
+    assert_eq!((st, body["id"].clone()), (200, json!(42)));
     assert_eq!(s.get("/subjects/imp/versions").await.1, json!([3]));
     s.put("/mode", json!({"mode": "READWRITE"})).await;
 
@@ -420,4 +425,111 @@ async fn protobuf_text_and_serialized_forms() {
     assert_eq!((st, again["id"].as_i64()), (200, Some(id)), "{again}");
     let (_, v) = s.get("/subjects/clicks-value/versions/1?format=serialized").await;
     assert_eq!(v["schema"].as_str(), Some(encoded.as_str()));
+}
+
+#[tokio::test]
+async fn schemas_by_guid_across_contexts() {
+    let s = server().await;
+    let v1 = avro_record("G", 0);
+    let (_, reg) = s.post("/subjects/g-value/versions", json!({"schema": v1})).await;
+    let guid = reg["guid"].as_str().unwrap_or_default().to_string();
+    // A UUID in 8-4-4-4-12 lower-case hex.
+    let groups: Vec<usize> = guid.split('-').map(str::len).collect();
+    assert_eq!(groups, [8, 4, 4, 4, 12], "{guid}");
+    assert!(
+        guid.chars()
+            .all(|c| c == '-' || c.is_ascii_digit() || ('a'..='f').contains(&c))
+    );
+
+    // Every answer carrying the schema carries its GUID.
+    let (_, by_id) = s.get("/schemas/ids/1").await;
+    assert_eq!(by_id["guid"], json!(guid));
+    let (_, version) = s.get("/subjects/g-value/versions/1").await;
+    assert_eq!(version["guid"], json!(guid));
+    let (_, found) = s.post("/subjects/g-value", json!({"schema": v1})).await;
+    assert_eq!(found["guid"], json!(guid));
+
+    let (st, body) = s.get(&format!("/schemas/guids/{guid}")).await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(body["schema"], by_id["schema"]);
+    assert_eq!(body["guid"], json!(guid));
+    assert!(body.get("id").is_none(), "a GUID answer names no id: {body}");
+    // Upper case is the same GUID.
+    assert_eq!(
+        s.get(&format!("/schemas/guids/{}", guid.to_uppercase())).await.0,
+        200
+    );
+
+    // The same schema in another context: another id, the same GUID.
+    s.post(
+        "/subjects/:.other:x/versions",
+        json!({"schema": avro_record("Pad", 0)}),
+    )
+    .await;
+    let (_, other) = s
+        .post("/subjects/:.other:g-value/versions", json!({"schema": v1}))
+        .await;
+    assert_eq!(other["guid"], json!(guid));
+    assert_eq!(other["id"], json!(2));
+    assert_eq!(
+        s.get(&format!("/schemas/guids/{guid}/ids")).await,
+        (
+            200,
+            json!([{"context": ".", "id": 1}, {"context": ".other", "id": 2}])
+        )
+    );
+    // Soft-deleted versions still resolve by GUID (as by id).
+    s.delete("/subjects/g-value").await;
+    assert_eq!(s.get(&format!("/schemas/guids/{guid}")).await.0, 200);
+
+    // A different schema has a different GUID; an unknown GUID is 40403.
+    let (_, two) = s
+        .post(
+            "/subjects/h-value/versions",
+            json!({"schema": avro_record("H", 0)}),
+        )
+        .await;
+    assert_ne!(two["guid"], json!(guid));
+    let (st, body) = s.get("/schemas/guids/00000000-0000-0000-0000-000000000000").await;
+    assert_eq!((st, error_code(&body)), (404, 40403));
+    assert_eq!(s.get("/schemas/guids/nope/ids").await, (200, json!([])));
+}
+
+#[tokio::test]
+async fn deleting_contexts_only_when_empty() {
+    let s = server().await;
+    s.post(
+        "/subjects/:.gone:a/versions",
+        json!({"schema": avro_record("A", 0)}),
+    )
+    .await;
+    s.put("/config/:.gone:", json!({"compatibility": "FULL"})).await;
+    assert_eq!(s.get("/contexts").await.1, json!([".", ".gone"]));
+
+    // Not empty, even once soft-deleted: 42211 with Confluent's message.
+    let (st, body) = s.delete("/contexts/.gone").await;
+    assert_eq!((st, error_code(&body)), (422, 42211), "{body}");
+    assert_eq!(body["message"], "The specified context '.gone' is not empty.");
+    s.delete("/subjects/:.gone:a").await;
+    assert_eq!(error_code(&s.delete("/contexts/.gone").await.1), 42211);
+
+    // Empty after a permanent delete: 204, and its context config is gone with it.
+    s.delete("/subjects/:.gone:a?permanent=true").await;
+    let (st, _) = s.delete("/contexts/.gone").await;
+    assert_eq!(st, 204);
+    assert_eq!(s.get("/contexts").await.1, json!(["."]));
+    assert_eq!(error_code(&s.get("/config/:.gone:").await.1), 40408);
+    // Deleted once: now unknown (the leading dot is optional). (`/contexts/.` cannot be sent:
+    // URL rules drop a `.` segment; the store suite covers the default context.)
+    let (st, body) = s.delete("/contexts/gone").await;
+    assert_eq!((st, error_code(&body)), (404, 40401));
+
+    // The context comes back with new ids: ids are never reused.
+    let (_, again) = s
+        .post(
+            "/subjects/:.gone:a/versions",
+            json!({"schema": avro_record("B", 0)}),
+        )
+        .await;
+    assert_eq!(again["id"], json!(2));
 }

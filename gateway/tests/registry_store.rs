@@ -408,12 +408,136 @@ async fn contexts(reg: &Registry) {
     assert_eq!(c.compatibility, Some(CompatibilityLevel::FullTransitive));
 }
 
+/// GUIDs: content-derived, the same in every context; and deleting an empty context.
+async fn guids_and_context_deletion(reg: &Registry) {
+    let svc = reg.service();
+    let schema = avro_record("Guid", 0);
+    let (id, _) = register(reg, "guid-value", &schema)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (other_id, _) = register(reg, ":.guids:guid-value", &schema)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let entry = svc.schema_by_id(id, None).await.unwrap_or_else(|e| panic!("{e}"));
+    let guid = entry.guid().to_string();
+    let other = svc
+        .schema_by_id(other_id, Some(":.guids:"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(other.guid(), guid, "one schema text, one GUID in every context");
+    let ids = svc.ids_of_guid(&guid).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(ids, vec![(".".to_string(), id), (".guids".to_string(), other_id)]);
+    let found = svc.schema_by_guid(&guid).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((found.stored.context.as_str(), found.id()), (".", id));
+    assert_eq!(
+        code(svc.schema_by_guid("00000000-0000-0000-0000-000000000000").await),
+        ErrorCode::SchemaNotFound
+    );
+
+    // A context with a version (even soft-deleted) stays; empty, it goes.
+    assert_eq!(
+        code(svc.delete_context(".guids").await),
+        ErrorCode::ContextNotEmpty
+    );
+    svc.delete_subject(":.guids:guid-value", false)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        code(svc.delete_context("guids").await),
+        ErrorCode::ContextNotEmpty
+    );
+    svc.delete_subject(":.guids:guid-value", true)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mode = svc.set_mode(Some(":.guids:"), Mode::ReadOnly, false).await;
+    assert!(mode.is_ok(), "{mode:?}");
+    svc.delete_context(".guids")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        code(svc.delete_context(".guids").await),
+        ErrorCode::SubjectNotFound
+    );
+    assert_eq!(
+        code(svc.delete_context(".").await),
+        ErrorCode::OperationNotPermitted
+    );
+    // Its mode went with it: the subject can be registered again, under a fresh id.
+    let (again, _) = register(reg, ":.guids:guid-value", &schema)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(again > other_id, "ids are never reused: {again} after {other_id}");
+    // The purged id no longer answers for the GUID in that context.
+    let ids = svc.ids_of_guid(&guid).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(ids, vec![(".".to_string(), id), (".guids".to_string(), again)]);
+}
+
 async fn suite(reg: Arc<Registry>) {
     identity_rules(&reg).await;
     deletes(&reg).await;
     references(&reg).await;
     config_and_modes(&reg).await;
     contexts(&reg).await;
+    guids_and_context_deletion(&reg).await;
+}
+
+/// Schemas stored before GUIDs existed get theirs when the store opens.
+#[tokio::test]
+async fn guids_are_filled_for_older_rows_on_sqlite() {
+    let (reg, dir) = sqlite_registry().await;
+    let (id, _) = register(&reg, "old-value", &avro_record("Old", 0))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let guid = reg
+        .by_id(id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .guid()
+        .to_string();
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.path().join("state.db").display()))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    sqlx::query("UPDATE registry_schemas SET guid = NULL")
+        .execute(&pool)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let reopened = Registry::sqlite(pool).await.unwrap_or_else(|e| panic!("{e}"));
+    let found = reopened
+        .service()
+        .schema_by_guid(&guid)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(found.id(), id);
+}
+
+#[tokio::test]
+async fn guids_are_filled_for_older_rows_on_postgres() {
+    let schema = fresh_pg_schema("guid");
+    let reg = postgres_registry(&schema).await;
+    let (id, _) = register(&reg, "old-value", &avro_record("Old", 0))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let guid = reg
+        .by_id(id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .guid()
+        .to_string();
+    let pool = sqlx::PgPool::connect(POSTGRES_URL)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    sqlx::query(&format!("UPDATE \"{schema}\".registry_schemas SET guid = NULL"))
+        .execute(&pool)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let reopened = postgres_registry(&schema).await;
+    let found = reopened
+        .service()
+        .schema_by_guid(&guid)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(found.id(), id);
+    drop_pg_schema(&schema).await;
 }
 
 #[tokio::test]

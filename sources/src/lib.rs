@@ -2,6 +2,8 @@
 //! the positions reached after each batch.
 //!
 //! - [`file`]: `FileStreamSource`, Kafka's file source plus structured formats (jsonl, json, csv).
+//! - [`http`]: `HttpSource`: records pushed over HTTP; here the parsing, inference and checks,
+//!   in the gateway the endpoint.
 //!
 //! The rule: a source never decides what is durable. It reports positions with each batch; the
 //! runtime stores them once the log has acknowledged the batch and, on restart, hands them back
@@ -11,6 +13,7 @@ use async_trait::async_trait;
 use schemas::{ConnectError, Polled, SourcePosition};
 
 pub mod file;
+pub mod http;
 
 pub use file::FileStreamSource;
 

@@ -12,6 +12,9 @@ use std::time::{Duration, Instant};
 
 pub use serde_json::{Value, json};
 
+mod kafka;
+pub use kafka::{Kafka, tansu_bin};
+
 /// Path of the `weir` binary, built on first use.
 pub fn weir_bin() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();

@@ -29,7 +29,7 @@ pub struct ConverterSetting {
 pub struct WorkerConfig {
     pub listeners: Vec<Listener>,
     pub data_dir: PathBuf,
-    /// Always None today: a Kafka cluster is refused at load time until the Kafka log exists.
+    /// None (unset or `embedded`): the embedded log. Some: the Kafka cluster's bootstrap list.
     pub bootstrap_servers: Option<String>,
     pub group_id: String,
     pub key_converter: ConverterSetting,
@@ -79,6 +79,7 @@ const KNOWN_KEYS: &[&str] = &[
     "state.storage.url",
     "http.max.body.bytes",
     "security.protocol",
+    "client.id",
     "config.providers",
     "plugin.path",
     "offset.storage.file.filename",
@@ -118,13 +119,7 @@ impl WorkerConfig {
         let data_dir = PathBuf::from(get("data.dir").unwrap_or("./weir-data"));
         let bootstrap_servers = match get("bootstrap.servers") {
             None | Some("embedded") => None,
-            Some(_) => {
-                return Err(ConfigError::key(
-                    "bootstrap.servers",
-                    "Kafka support is not available yet; leave bootstrap.servers unset (or `embedded`) \
-                     to use the embedded log",
-                ));
-            }
+            Some(list) => Some(parse_bootstrap_servers(list)?),
         };
         let warnings = raw
             .keys()
@@ -220,6 +215,35 @@ fn positive(raw: &BTreeMap<String, String>, key: &str, default: u64) -> Result<u
     Ok(int_in(raw, key, default as i64, 1, i64::MAX)? as u64)
 }
 
+/// `host:port` entries, comma separated (an optional `PLAINTEXT://`-style scheme is allowed, as
+/// Kafka's clients allow it). Checked here so a typo is named at start; librdkafka resolves them.
+fn parse_bootstrap_servers(value: &str) -> Result<String, ConfigError> {
+    let entries: Vec<&str> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .collect();
+    if entries.is_empty() {
+        return Err(ConfigError::key(
+            "bootstrap.servers",
+            "no broker given; expected HOST:PORT[,HOST:PORT...]",
+        ));
+    }
+    for entry in &entries {
+        let address = entry.split_once("://").map_or(*entry, |(_, rest)| rest);
+        let port_ok = address
+            .rsplit_once(':')
+            .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0));
+        if !port_ok {
+            return Err(ConfigError::key(
+                "bootstrap.servers",
+                format!("{entry:?} is not HOST:PORT (or `embedded` for the embedded log)"),
+            ));
+        }
+    }
+    Ok(entries.join(","))
+}
+
 /// `http://host:port` entries, comma separated. HTTPS needs TLS, which Weir does not serve yet.
 pub fn parse_listeners(value: &str) -> Result<Vec<Listener>, ConfigError> {
     let mut out = Vec::new();
@@ -308,10 +332,15 @@ mod tests {
         assert_eq!(err.key.as_deref(), Some("listeners"));
         let err = load("listeners=http://localhost\n").unwrap_err();
         assert!(err.problem.contains("PORT"), "{err}");
-        let err = load("bootstrap.servers=localhost:9092\n").unwrap_err();
-        assert!(
-            err.problem.contains("Kafka support is not available yet"),
-            "{err}"
+        let err = load("bootstrap.servers=localhost\n").unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("bootstrap.servers"));
+        assert!(err.problem.contains("HOST:PORT"), "{err}");
+        assert_eq!(
+            load("bootstrap.servers= k1:9092, PLAINTEXT://k2:9093 \n")
+                .unwrap()
+                .bootstrap_servers
+                .as_deref(),
+            Some("k1:9092,PLAINTEXT://k2:9093")
         );
         assert!(
             load("bootstrap.servers=embedded\n")

@@ -3,6 +3,7 @@
 //! - [`connectors`]: Kafka Connect's `/connectors` resource.
 //! - [`plugins`]: the `/connector-plugins` resource.
 //! - [`root`]: `GET /`, `/health`, `/metrics`.
+//! - `crate::ingest::http`: `POST /ingest/{connector}` and `POST /topics/{topic}`.
 //! - the schema registry's router (`crate::registry::http::router`) is merged in [`app`].
 //!
 //! Every error, including a rejected body or an unknown route, is `{"error_code", "message"}`
@@ -42,7 +43,12 @@ pub fn app(runtime: Runtime, registry: Option<Arc<Registry>>) -> Router {
         .merge(connectors::router())
         .merge(plugins::router())
         .layer(DefaultBodyLimit::max(max_body))
-        .with_state(state);
+        .with_state(state.clone());
+    // Pushes read their body themselves, up to the connector's own http.max.body.bytes.
+    let ingest = crate::ingest::http::router()
+        .layer(DefaultBodyLimit::disable())
+        .with_state(state.clone());
+    let connect = connect.merge(ingest);
     let app = match registry {
         Some(registry) => connect.merge(crate::registry::http::router(registry)),
         None => connect,

@@ -30,6 +30,8 @@ async fn runtime(dir: &std::path::Path) -> Runtime {
         worker_id: "test:0".into(),
         metrics: Arc::new(Metrics::new()),
         statuses: StatusWriter::spawn(store, "test:0".into()),
+        ingest: Default::default(),
+        converters: formats::ConverterContext::default(),
     })
 }
 

@@ -1,5 +1,6 @@
 //! The log: where topics live. One trait, two implementations: the embedded log (SQLite under
-//! `data.dir`, the default) and Kafka (a later issue, through rdkafka).
+//! `data.dir`, the default) and Kafka (through rdkafka, when `bootstrap.servers` is set).
+//! `gateway/tests/log_suite` runs one behaviour suite against both.
 //!
 //! What must stay true for every implementation:
 //! - `append` returns only when the records are durable (embedded: synced to disk; Kafka:
@@ -18,8 +19,10 @@ use bytes::Bytes;
 use schemas::TopicPartition;
 
 pub mod embedded;
+pub mod kafka;
 
 pub use embedded::{EmbeddedLog, EmbeddedLogConfig};
+pub use kafka::{KafkaConfig, KafkaLog};
 
 /// A record as the log stores it: bytes only. Converters run before and after the log.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -116,6 +119,10 @@ pub trait Log: Send + Sync + 'static {
 
     /// Deletes a consumer group's committed offsets entirely.
     async fn delete_group(&self, group: &str) -> LogResult<()>;
+
+    /// Finishes what is in flight and releases the log; later calls fail with `Unavailable`.
+    /// Idempotent.
+    async fn close(&self);
 }
 
 #[async_trait]
@@ -128,4 +135,8 @@ pub trait LogConsumer: Send {
 
     /// Moves the read position of one partition (the next poll starts there).
     async fn seek(&mut self, partition: &TopicPartition, offset: i64) -> LogResult<()>;
+
+    /// Leaves the group (Kafka: at once, rather than when the session times out). Dropping a
+    /// consumer also leaves, in the background.
+    async fn close(&mut self) {}
 }

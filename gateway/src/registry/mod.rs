@@ -7,6 +7,7 @@
 //! - `sqlite`, `postgres`: the two stores, one behaviour (tests/registry_store.rs runs the
 //!   same suite against both).
 
+pub mod client;
 pub mod http;
 pub mod postgres;
 pub mod sqlite;
@@ -20,7 +21,20 @@ use schemas::registry::service::{
 };
 use schemas::registry::{SchemaReference, SchemaType};
 
+pub use client::HttpRegistryClient;
 pub use http::{MAX_BODY_BYTES, router};
+
+/// The context converters are built with: the embedded registry (when the worker has one) and
+/// the HTTP client for `schema.registry.url`.
+pub fn converter_context(embedded: Option<Arc<Registry>>) -> formats::ConverterContext {
+    let remote: formats::registry::RemoteRegistry = Arc::new(|url, props| {
+        Ok(Arc::new(HttpRegistryClient::new(url, props)?) as Arc<dyn formats::SchemaRegistryClient>)
+    });
+    formats::ConverterContext {
+        registry: embedded.map(|r| r as Arc<dyn formats::SchemaRegistryClient>),
+        remote: Some(remote),
+    }
+}
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
@@ -124,5 +138,50 @@ impl Registry {
     ) -> Result<Vec<String>, RegistryError> {
         let input = SchemaInput::new(schema_type, schema).with_references(references);
         self.service.check(subject, None, &input, false).await
+    }
+}
+
+/// The converters' view of the embedded registry: in process, no HTTP. The rules are the
+/// registry service's own (`formats` implements the client over `RegistryService`).
+#[async_trait::async_trait]
+impl formats::SchemaRegistryClient for Registry {
+    async fn register(
+        &self,
+        subject: &str,
+        schema: &formats::registry::SchemaText,
+        normalize: bool,
+    ) -> formats::registry::RegistryResult<i32> {
+        formats::SchemaRegistryClient::register(&self.service, subject, schema, normalize).await
+    }
+
+    async fn schema_by_id(
+        &self,
+        id: i32,
+    ) -> formats::registry::RegistryResult<Arc<formats::registry::RegisteredSchema>> {
+        formats::SchemaRegistryClient::schema_by_id(&self.service, id).await
+    }
+
+    async fn latest(
+        &self,
+        subject: &str,
+    ) -> formats::registry::RegistryResult<formats::registry::SubjectSchema> {
+        formats::SchemaRegistryClient::latest(&self.service, subject).await
+    }
+
+    async fn version(
+        &self,
+        subject: &str,
+        version: i32,
+    ) -> formats::registry::RegistryResult<formats::registry::SubjectSchema> {
+        formats::SchemaRegistryClient::version(&self.service, subject, version).await
+    }
+
+    async fn lookup(
+        &self,
+        subject: &str,
+        schema: &formats::registry::SchemaText,
+        normalize: bool,
+    ) -> formats::registry::RegistryResult<formats::registry::SubjectSchema> {
+        formats::SchemaRegistryClient::lookup(&self.service, subject, schema, normalize).await
     }
 }

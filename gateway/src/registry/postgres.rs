@@ -15,7 +15,7 @@ use std::str::FromStr;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Postgres, Row, Transaction};
 
-use super::store_util::{backend, conflict_on_unique, decode_refs, decode_type, encode_refs};
+use super::store_util::{backend, conflict_on_unique, decode_refs, decode_type, encode_refs, missing_guid};
 
 pub struct PostgresStore {
     pool: PgPool,
@@ -61,7 +61,34 @@ impl PostgresStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Backend(format!("postgres migrations: {e}")))?;
-        Ok(PostgresStore { pool })
+        let store = PostgresStore { pool };
+        store.fill_guids().await?;
+        Ok(store)
+    }
+
+    /// Gives every schema stored before GUIDs existed its GUID (once: later inserts carry it;
+    /// two workers filling at once write the same values).
+    async fn fill_guids(&self) -> Result<(), StoreError> {
+        let rows = sqlx::query("SELECT context, id, schema, refs FROM registry_schemas WHERE guid IS NULL")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        for row in &rows {
+            let (context, id, guid) = missing_guid(
+                row.try_get("context").map_err(backend)?,
+                row.try_get("id").map_err(backend)?,
+                &row.try_get::<String, _>("schema").map_err(backend)?,
+                &row.try_get::<String, _>("refs").map_err(backend)?,
+            )?;
+            sqlx::query("UPDATE registry_schemas SET guid = $1 WHERE context = $2 AND id = $3")
+                .bind(guid)
+                .bind(context)
+                .bind(id)
+                .execute(&self.pool)
+                .await
+                .map_err(backend)?;
+        }
+        Ok(())
     }
 }
 
@@ -148,8 +175,8 @@ async fn insert_schema(
     refs: &str,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO registry_schemas (context, id, schema_type, fingerprint, schema, refs) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO registry_schemas (context, id, schema_type, fingerprint, schema, refs, guid) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(&new.context)
     .bind(id)
@@ -157,6 +184,7 @@ async fn insert_schema(
     .bind(new.fingerprint)
     .bind(&new.schema)
     .bind(refs)
+    .bind(&new.guid)
     .execute(&mut **tx)
     .await
     .map_err(conflict_on_unique)?;
@@ -335,6 +363,23 @@ impl RegistryStore for PostgresStore {
         .await
         .map_err(backend)?;
         tx.commit().await.map_err(backend)
+    }
+
+    async fn schema_ids_by_guid(&self, guid: &str) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows =
+            sqlx::query("SELECT context, id FROM registry_schemas WHERE guid = $1 ORDER BY context, id")
+                .bind(guid)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("context").map_err(backend)?,
+                    row.try_get("id").map_err(backend)?,
+                ))
+            })
+            .collect()
     }
 
     async fn max_schema_id(&self, context: &str) -> Result<i64, StoreError> {

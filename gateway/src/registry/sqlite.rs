@@ -12,7 +12,7 @@ use schemas::registry::service::{
 use sqlx::sqlite::{SqlitePool, SqliteRow};
 use sqlx::{Row, Sqlite, Transaction};
 
-use super::store_util::{backend, conflict_on_unique, decode_refs, decode_type, encode_refs};
+use super::store_util::{backend, conflict_on_unique, decode_refs, decode_type, encode_refs, missing_guid};
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -29,7 +29,33 @@ impl SqliteStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Backend(format!("sqlite migrations: {e}")))?;
-        Ok(SqliteStore { pool })
+        let store = SqliteStore { pool };
+        store.fill_guids().await?;
+        Ok(store)
+    }
+
+    /// Gives every schema stored before GUIDs existed its GUID (once: later inserts carry it).
+    async fn fill_guids(&self) -> Result<(), StoreError> {
+        let rows = sqlx::query("SELECT context, id, schema, refs FROM registry_schemas WHERE guid IS NULL")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        for row in &rows {
+            let (context, id, guid) = missing_guid(
+                row.try_get("context").map_err(backend)?,
+                row.try_get("id").map_err(backend)?,
+                &row.try_get::<String, _>("schema").map_err(backend)?,
+                &row.try_get::<String, _>("refs").map_err(backend)?,
+            )?;
+            sqlx::query("UPDATE registry_schemas SET guid = ? WHERE context = ? AND id = ?")
+                .bind(guid)
+                .bind(context)
+                .bind(id)
+                .execute(&self.pool)
+                .await
+                .map_err(backend)?;
+        }
+        Ok(())
     }
 }
 
@@ -116,8 +142,8 @@ async fn insert_schema(
     refs: &str,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO registry_schemas (context, id, schema_type, fingerprint, schema, refs) \
-         VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO registry_schemas (context, id, schema_type, fingerprint, schema, refs, guid) \
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&new.context)
     .bind(id)
@@ -125,6 +151,7 @@ async fn insert_schema(
     .bind(new.fingerprint)
     .bind(&new.schema)
     .bind(refs)
+    .bind(&new.guid)
     .execute(&mut **tx)
     .await
     .map_err(conflict_on_unique)?;
@@ -176,14 +203,32 @@ impl RegistryStore for SqliteStore {
     }
 
     async fn versions(&self, subject: &str) -> Result<Vec<VersionRecord>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {VERSION_COLUMNS} FROM registry_versions WHERE subject = ? ORDER BY version"
-        ))
+        // One row for the whole list, as JSON: sqlx's SQLite driver hands each row from its
+        // worker thread to the async side on its own (a thread wake-up per row), and every
+        // registration reads its subject's versions: with 1,000 versions that was most of
+        // the time of a registration after the schema parse.
+        let packed: String = sqlx::query_scalar(
+            "SELECT json_group_array(json_array(version, schema_id, deleted)) \
+             FROM registry_versions WHERE subject = ?",
+        )
         .bind(subject)
-        .fetch_all(&self.pool)
+        .fetch_one(&self.pool)
         .await
         .map_err(backend)?;
-        rows.iter().map(version_row).collect()
+        let rows: Vec<(i64, i64, i64)> = serde_json::from_str(&packed).map_err(backend)?;
+        let mut out = rows
+            .into_iter()
+            .map(|(version, schema_id, deleted)| {
+                Ok(VersionRecord {
+                    subject: subject.to_string(),
+                    version: i32::try_from(version).map_err(backend)?,
+                    schema_id,
+                    deleted: deleted != 0,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        out.sort_by_key(|r| r.version);
+        Ok(out)
     }
 
     async fn all_versions(&self) -> Result<Vec<VersionRecord>, StoreError> {
@@ -299,6 +344,23 @@ impl RegistryStore for SqliteStore {
         .await
         .map_err(backend)?;
         tx.commit().await.map_err(backend)
+    }
+
+    async fn schema_ids_by_guid(&self, guid: &str) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows =
+            sqlx::query("SELECT context, id FROM registry_schemas WHERE guid = ? ORDER BY context, id")
+                .bind(guid)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("context").map_err(backend)?,
+                    row.try_get("id").map_err(backend)?,
+                ))
+            })
+            .collect()
     }
 
     async fn max_schema_id(&self, context: &str) -> Result<i64, StoreError> {

@@ -1,6 +1,6 @@
 //! What the SQLite and Postgres stores share: error mapping and column encodings.
 
-use schemas::registry::service::StoreError;
+use schemas::registry::service::{StoreError, guid};
 use schemas::registry::{SchemaReference, SchemaType};
 
 pub(crate) fn backend(err: impl std::fmt::Display) -> StoreError {
@@ -30,6 +30,16 @@ pub(crate) fn decode_type(text: &str) -> Result<SchemaType, StoreError> {
 
 pub(crate) fn encode_refs(refs: &[SchemaReference]) -> Result<String, StoreError> {
     serde_json::to_string(refs).map_err(backend)
+}
+
+/// The GUID of a row stored before GUIDs existed: (context, id, guid) for the update.
+pub(crate) fn missing_guid(
+    context: String,
+    id: i64,
+    schema: &str,
+    refs: &str,
+) -> Result<(String, i64, String), StoreError> {
+    Ok((context, id, guid(schema, &decode_refs(refs)?)))
 }
 
 pub(crate) fn decode_refs(text: &str) -> Result<Vec<SchemaReference>, StoreError> {

@@ -441,7 +441,14 @@ impl Runtime {
                     (setting.class.clone(), setting.props.clone())
                 }
             };
-            formats::build_converter(&class, &props, is_key).map_err(|e| e.message)
+            let mut props = props;
+            // The worker's `schema.registry.url` applies to every converter that names none.
+            if let Some(url) = &worker.schema_registry_url
+                && !props.contains_key("schema.registry.url")
+            {
+                props.insert("schema.registry.url".to_owned(), url.clone());
+            }
+            formats::build_converter(&class, &props, is_key, &self.shared.converters).map_err(|e| e.message)
         };
         let key_converter = converter("key.converter", true)?;
         let value_converter = converter("value.converter", false)?;
@@ -517,6 +524,7 @@ impl Runtime {
         };
         let join = match prepared.factory {
             Factory::Source(_) => tokio::spawn(source_task::run(ctx)),
+            Factory::Push(_) => tokio::spawn(crate::ingest::task::run(ctx)),
             Factory::Sink(_) => tokio::spawn(sink_task::run(ctx)),
         };
         TaskSlot {

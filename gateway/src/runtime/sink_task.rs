@@ -7,13 +7,12 @@
 
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use schemas::{Committable, ConnectError, Header, Record, SinkRecord, TopicPartition};
 use sinks::Sink;
 use tracing::Instrument;
 
 use super::status::{State, Status};
-use super::task::{Control, TaskContext, backoff, log_error};
+use super::task::{Control, Origin, TaskContext, backoff, log_error, push_error_headers};
 use crate::log::{ConsumedRecord, LogConsumer, LogRecord};
 use crate::plugins::Factory;
 
@@ -113,6 +112,8 @@ async fn run_loop(ctx: &mut TaskContext) -> Result<(), ConnectError> {
     if let Err(e) = sink.stop().await {
         tracing::warn!(error = %e, "sink stop failed");
     }
+    // Leave the group now, so the offsets API of a stopped connector finds it empty.
+    consumer.close().await;
     result.and(flushed)
 }
 
@@ -231,15 +232,12 @@ async fn flush(
 /// `__connect.errors.*` headers saying where it came from and why it failed.
 fn dead_letter(ctx: &TaskContext, r: &ConsumedRecord, stage: &str, error: &ConnectError) -> LogRecord {
     let mut headers = r.headers.clone();
-    let mut add = |k: &str, v: String| headers.push((format!("__connect.errors.{k}"), Some(Bytes::from(v))));
-    add("topic", r.topic.clone());
-    add("partition", r.partition.to_string());
-    add("offset", r.offset.to_string());
-    add("connector.name", ctx.connector.clone());
-    add("task.id", ctx.task.to_string());
-    add("stage", stage.to_owned());
-    add("exception.class.name", format!("weir.{}", error.kind));
-    add("exception.message", error.message.clone());
+    let origin = Origin {
+        topic: &r.topic,
+        partition: Some(r.partition),
+        offset: Some(r.offset),
+    };
+    push_error_headers(&mut headers, (&ctx.connector, ctx.task), &origin, stage, error);
     LogRecord {
         partition: None,
         key: r.key.clone(),

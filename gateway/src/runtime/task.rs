@@ -36,6 +36,10 @@ pub struct Shared {
     pub worker_id: String,
     pub metrics: Arc<crate::metrics::Metrics>,
     pub statuses: StatusWriter,
+    /// The open `HttpSource` endpoints (`POST /ingest/{connector}`).
+    pub ingest: crate::ingest::Endpoints,
+    /// What converters are built with: the embedded registry (in process).
+    pub converters: formats::ConverterContext,
 }
 
 /// The topics a connector has used, shared by its tasks; new ones are also stored.
@@ -139,4 +143,39 @@ pub fn log_error(context: &str, e: crate::log::LogError) -> ConnectError {
 /// Backoff between retries of a retriable error: 100 ms doubling up to 5 s.
 pub fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(100u64.saturating_mul(1 << attempt.min(6))).min(Duration::from_secs(5))
+}
+
+/// Where a dead-lettered record came from: a topic, and for records read from the log their
+/// partition and offset (a pushed record has none yet).
+pub struct Origin<'a> {
+    pub topic: &'a str,
+    pub partition: Option<i32>,
+    pub offset: Option<i64>,
+}
+
+/// Kafka Connect's `__connect.errors.*` headers for a record sent to the dead-letter queue:
+/// where it came from, which connector and task, the stage that failed and why. One writer for
+/// sinks and for pushes, so both dead-letter queues read the same.
+pub fn push_error_headers(
+    headers: &mut Vec<(String, Option<bytes::Bytes>)>,
+    (connector, task): (&str, u32),
+    origin: &Origin<'_>,
+    stage: &str,
+    error: &ConnectError,
+) {
+    let mut add = |k: &str, v: String| {
+        headers.push((format!("__connect.errors.{k}"), Some(bytes::Bytes::from(v))));
+    };
+    add("topic", origin.topic.to_owned());
+    if let Some(p) = origin.partition {
+        add("partition", p.to_string());
+    }
+    if let Some(o) = origin.offset {
+        add("offset", o.to_string());
+    }
+    add("connector.name", connector.to_owned());
+    add("task.id", task.to_string());
+    add("stage", stage.to_owned());
+    add("exception.class.name", format!("weir.{}", error.kind));
+    add("exception.message", error.message.clone());
 }

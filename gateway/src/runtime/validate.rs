@@ -11,7 +11,7 @@ use serde_json::{Value as Json, json};
 
 use crate::config::providers::resolve_value;
 use crate::config::worker::strip_prefix;
-use crate::plugins::{self, ConnectorType, Plugin};
+use crate::plugins::{self, ConnectorType, Factory, Plugin};
 
 const COMMON: &str = "Common";
 const TRANSFORMS: &str = "Transforms";
@@ -299,7 +299,12 @@ pub fn validate(config: &BTreeMap<String, String>) -> Validation {
     }
     for (key, is_key) in [("key.converter", true), ("value.converter", false)] {
         if let Some(class) = resolved.get(key).map(|c| c.trim()).filter(|c| !c.is_empty())
-            && let Err(e) = formats::build_converter(class, &strip_prefix(&resolved, key), is_key)
+            && let Err(e) = formats::build_converter(
+                class,
+                &strip_prefix(&resolved, key),
+                is_key,
+                &crate::registry::converter_context(None),
+            )
         {
             add_error(
                 key,
@@ -314,6 +319,20 @@ pub fn validate(config: &BTreeMap<String, String>) -> Validation {
                 format!("Invalid value {v} for configuration {key}: {key} are not available in Weir yet"),
             );
         }
+    }
+    // A pushed source's own rules (one schema source, positive limits) are checked at create,
+    // not first at the task's start.
+    if let Some(
+        p @ Plugin {
+            factory: Factory::Push(check),
+            ..
+        },
+    ) = plugin
+        && let Err(e) = check(&resolved)
+    {
+        let key = e.message.split(':').next().unwrap_or_default().to_owned();
+        let known = (p.config_def)().key(&key).is_some() || common_def(kind).key(&key).is_some();
+        add_error(if known { &key } else { "connector.class" }, e.message);
     }
     if kind == Some(ConnectorType::Sink) {
         let topics = resolved.get("topics").map(|t| split_list(t)).unwrap_or_default();

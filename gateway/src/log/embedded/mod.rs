@@ -14,7 +14,7 @@
 
 mod batch;
 mod consumer;
-mod partition;
+pub(crate) mod partition;
 mod retention;
 mod store;
 
@@ -468,5 +468,9 @@ impl Log for EmbeddedLog {
         let mut writer = self.inner.writer.lock().await;
         let conn = writer.as_mut().ok_or_else(closed_error)?;
         store::delete_group(conn, group).await
+    }
+
+    async fn close(&self) {
+        EmbeddedLog::close(self).await;
     }
 }

@@ -17,7 +17,7 @@ use axum::extract::{DefaultBodyLimit, FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use bytes::Bytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -66,6 +66,8 @@ pub fn router(registry: Arc<Registry>) -> Router {
         .route("/schemas/ids/{id}/schema", get(schemas::raw_by_id))
         .route("/schemas/ids/{id}/subjects", get(schemas::subjects))
         .route("/schemas/ids/{id}/versions", get(schemas::versions))
+        .route("/schemas/guids/{guid}", get(schemas::by_guid))
+        .route("/schemas/guids/{guid}/ids", get(schemas::guid_ids))
         .route(
             "/compatibility/subjects/{subject}/versions",
             post(settings::check_all),
@@ -99,6 +101,7 @@ pub fn router(registry: Arc<Registry>) -> Router {
                 .delete(settings::delete_mode),
         )
         .route("/contexts", get(settings::contexts))
+        .route("/contexts/{context}", delete(settings::delete_context))
         .route(
             "/associations/resources/{namespace}/{topic}",
             get(settings::associations),
@@ -253,6 +256,30 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Params {
                 .await
                 .map_err(|e| ApiError(RegistryError::bad_request(e.body_text())))?;
         Ok(Params(map))
+    }
+}
+
+/// `/{subject}/versions/{version}` paths: the subject and the version already parsed (42202
+/// when it is not one), so the handlers of those paths do not each parse it.
+pub(crate) struct VersionPath {
+    pub subject: String,
+    pub spec: ::schemas::registry::service::VersionSpec,
+}
+
+impl<S> axum::extract::FromRequestParts<S> for VersionPath
+where
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let PathParams((subject, version)) =
+            PathParams::<(String, String)>::from_request_parts(parts, state).await?;
+        let spec = ::schemas::registry::service::VersionSpec::parse(&version).map_err(ApiError)?;
+        Ok(VersionPath { subject, spec })
     }
 }
 

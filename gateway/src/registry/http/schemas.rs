@@ -26,6 +26,8 @@ struct SchemaJson<'a> {
     schema: std::borrow::Cow<'a, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     max_id: Option<i64>,
+    /// Confluent 8's content-derived id, the same in every context (see `service::guid`).
+    guid: &'a str,
 }
 
 pub(crate) async fn by_id(
@@ -50,7 +52,45 @@ pub(crate) async fn by_id(
         references: entry.references(),
         schema,
         max_id,
+        guid: entry.guid(),
     }))
+}
+
+/// `GET /schemas/guids/{guid}`: the schema whose content has this GUID (Confluent 8).
+pub(crate) async fn by_guid(
+    State(reg): State<AppState>,
+    PathParams(guid): PathParams<String>,
+    params: Params,
+) -> ApiResult {
+    let entry = reg.service().schema_by_guid(&guid).await?;
+    let schema = match params.get("format") {
+        None => std::borrow::Cow::Borrowed(entry.schema()),
+        format => std::borrow::Cow::Owned(reg.service().formatted(&entry, format).await?),
+    };
+    Ok(reply(&SchemaJson {
+        schema_type: type_field(entry.schema_type()),
+        references: entry.references(),
+        schema,
+        max_id: None,
+        guid: entry.guid(),
+    }))
+}
+
+#[derive(Serialize)]
+struct ContextIdJson<'a> {
+    context: &'a str,
+    id: i64,
+}
+
+/// `GET /schemas/guids/{guid}/ids`: the id the GUID has in each context, by context name;
+/// empty for an unknown GUID (as Confluent answers).
+pub(crate) async fn guid_ids(State(reg): State<AppState>, PathParams(guid): PathParams<String>) -> ApiResult {
+    let ids = reg.service().ids_of_guid(&guid).await?;
+    let body: Vec<ContextIdJson<'_>> = ids
+        .iter()
+        .map(|(context, id)| ContextIdJson { context, id: *id })
+        .collect();
+    Ok(reply(&body))
 }
 
 pub(crate) async fn raw_by_id(

@@ -1,14 +1,15 @@
 //! `/config`, `/mode`, `/compatibility`, `/contexts`, `/associations`.
 
 use axum::extract::State;
+use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 
 use ::schemas::registry::CompatibilityLevel;
 use ::schemas::registry::service::config::parse_level;
 use ::schemas::registry::service::{CompatibilityPolicy, Config, Mode};
 
-use super::subjects::{SchemaBody, version_spec};
-use super::{ApiResult, AppState, Body, Params, PathParams, reply};
+use super::subjects::SchemaBody;
+use super::{ApiResult, AppState, Body, Params, PathParams, VersionPath, reply};
 
 /// `PUT /config` body: `compatibility` (Confluent also accepts `compatibilityLevel`).
 #[derive(Debug, Deserialize)]
@@ -225,11 +226,10 @@ pub(crate) async fn check_all(
 
 pub(crate) async fn check_version(
     State(reg): State<AppState>,
-    PathParams((subject, version)): PathParams<(String, String)>,
+    VersionPath { subject, spec }: VersionPath,
     params: Params,
     Body(body): Body<SchemaBody>,
 ) -> ApiResult {
-    let spec = version_spec(&version)?;
     let input = body.input()?;
     let messages = reg
         .service()
@@ -240,6 +240,16 @@ pub(crate) async fn check_version(
 
 pub(crate) async fn contexts(State(reg): State<AppState>) -> ApiResult {
     Ok(reply(&reg.service().contexts().await?))
+}
+
+/// `DELETE /contexts/{context}`: forgets an empty context (its context-level config and
+/// mode); 42211 while any subject of it has a version, even soft-deleted. 204 on success.
+pub(crate) async fn delete_context(
+    State(reg): State<AppState>,
+    PathParams(context): PathParams<String>,
+) -> ApiResult {
+    reg.service().delete_context(&context).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
 /// Weir keeps no associations: every resource has none, so clients fall back to their

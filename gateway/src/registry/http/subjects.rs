@@ -4,12 +4,10 @@ use axum::extract::State;
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 
-use ::schemas::registry::service::{
-    RegisterOptions, RegistryError, SchemaInput, SubjectVersion, VersionSpec,
-};
+use ::schemas::registry::service::{RegisterOptions, RegistryError, SchemaInput, SubjectVersion};
 use ::schemas::registry::{SchemaReference, SchemaType};
 
-use super::{ApiError, ApiResult, AppState, Body, Params, PathParams, reply};
+use super::{ApiError, ApiResult, AppState, Body, Params, PathParams, VersionPath, reply};
 
 /// A schema in a request body (register, lookup, compatibility). Unknown fields (metadata,
 /// ruleSet, ...) are accepted and ignored.
@@ -64,6 +62,8 @@ pub(crate) struct VersionJson<'a> {
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     references: &'a [SchemaReference],
     schema: std::borrow::Cow<'a, str>,
+    /// Confluent 8's content-derived id of the stored schema (not of a `format`ted text).
+    guid: &'a str,
 }
 
 pub(crate) fn type_field(t: SchemaType) -> Option<&'static str> {
@@ -79,6 +79,7 @@ impl<'a> VersionJson<'a> {
             schema_type: type_field(v.schema.schema_type()),
             references: v.schema.references(),
             schema: std::borrow::Cow::Borrowed(v.schema.schema()),
+            guid: v.schema.guid(),
         }
     }
 
@@ -94,10 +95,6 @@ impl<'a> VersionJson<'a> {
         }
         Ok(json)
     }
-}
-
-pub(crate) fn version_spec(text: &str) -> ApiResult<VersionSpec> {
-    Ok(VersionSpec::parse(text)?)
 }
 
 pub(crate) async fn list(State(reg): State<AppState>, params: Params) -> ApiResult {
@@ -125,8 +122,9 @@ pub(crate) async fn versions(
 }
 
 #[derive(Serialize)]
-struct IdJson {
+struct IdJson<'a> {
     id: i64,
+    guid: &'a str,
 }
 
 pub(crate) async fn register(
@@ -143,7 +141,12 @@ pub(crate) async fn register(
         version: body.version.filter(|v| *v > 0),
     };
     let registered = reg.service().register(&subject, &input, options).await?;
-    Ok(reply(&IdJson { id: registered.id }))
+    // The entry is in the id cache: registration just stored or found it.
+    let entry = reg.service().schema_by_id(registered.id, Some(&subject)).await?;
+    Ok(reply(&IdJson {
+        id: registered.id,
+        guid: entry.guid(),
+    }))
 }
 
 pub(crate) async fn lookup(
@@ -162,10 +165,9 @@ pub(crate) async fn lookup(
 
 pub(crate) async fn version(
     State(reg): State<AppState>,
-    PathParams((subject, version)): PathParams<(String, String)>,
+    VersionPath { subject, spec }: VersionPath,
     params: Params,
 ) -> ApiResult {
-    let spec = version_spec(&version)?;
     let found = reg
         .service()
         .version(&subject, spec, params.flag("deleted"))
@@ -176,10 +178,9 @@ pub(crate) async fn version(
 /// The schema text alone, as Confluent answers `/schema` paths.
 pub(crate) async fn version_schema(
     State(reg): State<AppState>,
-    PathParams((subject, version)): PathParams<(String, String)>,
+    VersionPath { subject, spec }: VersionPath,
     params: Params,
 ) -> ApiResult {
-    let spec = version_spec(&version)?;
     let found = reg
         .service()
         .version(&subject, spec, params.flag("deleted"))
@@ -193,19 +194,17 @@ pub(crate) async fn version_schema(
 
 pub(crate) async fn referenced_by(
     State(reg): State<AppState>,
-    PathParams((subject, version)): PathParams<(String, String)>,
+    VersionPath { subject, spec }: VersionPath,
 ) -> ApiResult {
-    let spec = version_spec(&version)?;
     let ids = reg.service().referenced_by(&subject, spec).await?;
     Ok(reply(&ids))
 }
 
 pub(crate) async fn delete_version(
     State(reg): State<AppState>,
-    PathParams((subject, version)): PathParams<(String, String)>,
+    VersionPath { subject, spec }: VersionPath,
     params: Params,
 ) -> ApiResult {
-    let spec = version_spec(&version)?;
     let deleted = reg
         .service()
         .delete_version(&subject, spec, params.flag("permanent"))

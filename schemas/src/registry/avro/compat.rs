@@ -11,6 +11,11 @@
 //! - a writer union: every branch must be readable; a reader union: some branch reads the writer;
 //! - arrays and maps: their items / values, recursively.
 //!
+//! Speed (a 1,000-field record checked against 1,000 versions): record fields are matched on
+//! each record's packed [`FieldSig`](super::model::FieldSig) array, integers only, and two
+//! fields whose types are the same plain type (interned, see `intern`) are compatible without
+//! walking their nodes; everything else takes the general path below.
+//!
 //! The rule that must stay true: recursion through named types ends. A pair (reader type, writer
 //! type) being checked counts as compatible when met again (what Avro Java does), and a finished
 //! pair's answer is remembered, so shared named types are checked once.
@@ -18,10 +23,8 @@
 //! Messages follow Confluent's shape, with the path as a JSON pointer into the reader schema:
 //! `{errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'...', additionalInfo:'f2'}`.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
-use super::model::{Arena, Node, NodeId, Primitive};
+use super::intern::NONE;
+use super::model::{Arena, IdMap, Node, NodeId, Primitive};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -94,30 +97,7 @@ enum Segment {
     Index(usize),
 }
 
-/// Hashes the (reader node, writer node) pairs of the memo. The keys are small arena indexes
-/// from this process, so the DoS-resistant default hasher buys nothing and costs a third of a
-/// 50-field check; no crate in the workspace offers a plain integer hasher.
-#[derive(Default)]
-struct PairHasher(u64);
-
-impl Hasher for PairHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.write_u64(u64::from(*b));
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-}
-
-type Memo = HashMap<(NodeId, NodeId), Vec<Incompatibility>, BuildHasherDefault<PairHasher>>;
+type Memo = IdMap<(NodeId, NodeId), Vec<Incompatibility>>;
 
 /// What the checker needs of each side.
 pub(crate) struct Side<'a> {
@@ -129,7 +109,7 @@ pub(crate) fn check(reader: Side<'_>, writer: Side<'_>) -> Vec<Incompatibility> 
     let mut checker = Checker {
         r: reader.arena,
         w: writer.arena,
-        memo: Memo::with_capacity_and_hasher(16, BuildHasherDefault::default()),
+        memo: Memo::with_capacity_and_hasher(16, Default::default()),
         path: Vec::new(),
     };
     checker.compat(reader.root, writer.root)
@@ -284,21 +264,56 @@ impl Checker<'_> {
                 }
                 let mut result = Vec::new();
                 self.path.push(Segment::Key("fields"));
-                for (pos, rf) in rr.fields.iter().enumerate() {
-                    self.path.push(Segment::Index(pos));
-                    // Evolving records mostly keep field positions: try the same position first.
-                    let wf = wr
-                        .fields
-                        .get(pos)
-                        .filter(|wf| wf.name == rf.name)
-                        .or_else(|| wr.field(&rf.name))
-                        .or_else(|| rf.aliases.iter().find_map(|a| wr.field(a)));
-                    match wf {
-                        Some(wf) => {
-                            let found = self.child("type", rf.ty, wf.ty);
-                            result.extend(found);
+                let indexed = !rr.sigs.is_empty() && !wr.sigs.is_empty();
+                // The longest run of identical leading fields (same names, same plain types)
+                // compares as one slice: an evolving record mostly appends.
+                let common = rr.plain_prefix.min(wr.plain_prefix);
+                let start = if indexed && common > 0 && rr.keys[..common] == wr.keys[..common] {
+                    common
+                } else {
+                    0
+                };
+                // Writer fields matched by the reader field at the same position, by name.
+                // Once all of them are, a later reader field (names are unique in a record)
+                // can only match through one of its aliases: no lookup needed.
+                let mut positional = start;
+                for (pos, rf) in rr.fields.iter().enumerate().skip(start) {
+                    let rs = rr.sig(pos);
+                    // The common case, on integers only: the same field at the same position
+                    // with the same plain type (see `intern`).
+                    if rs.name != NONE && rs.ty != NONE {
+                        let ws = wr.sig(pos);
+                        if ws.name == rs.name && ws.ty == rs.ty {
+                            positional += 1;
+                            continue;
                         }
-                        None if rf.default.is_some() => {}
+                    }
+                    let all_taken = indexed && positional == wr.fields.len();
+                    if all_taken && pos >= rr.optional_tail {
+                        // Every field left has a default and no alias, and none can match a
+                        // writer field by name: all read their defaults.
+                        break;
+                    }
+                    self.path.push(Segment::Index(pos));
+                    let matched = if all_taken && !rs.has_aliases {
+                        None
+                    } else {
+                        wr.matching(rr, pos)
+                    };
+                    match matched {
+                        Some(wpos) => {
+                            // By name only (apache_avro already refuses an alias equal to
+                            // another field's name, but the reasoning above needs names).
+                            if wpos == pos && wr.fields[wpos].name == rf.name {
+                                positional += 1;
+                            }
+                            let same_plain = rs.ty != NONE && wr.sig(wpos).ty == rs.ty;
+                            if !same_plain {
+                                let found = self.child("type", rf.ty, wr.fields[wpos].ty);
+                                result.extend(found);
+                            }
+                        }
+                        None if rs.has_default || rf.default.is_some() => {}
                         None => result
                             .extend(self.incompatible(Kind::ReaderFieldMissingDefaultValue, rf.name.clone())),
                     }

@@ -11,6 +11,7 @@
 
 mod canonical;
 mod compat;
+mod intern;
 mod model;
 mod parse;
 #[cfg(test)]

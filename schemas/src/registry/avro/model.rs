@@ -14,8 +14,11 @@
 //!   namespace first and then the null namespace).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use serde_json::{Map, Value};
+
+use super::intern::{self, NONE};
 
 pub(crate) type NodeId = usize;
 
@@ -160,6 +163,56 @@ pub(crate) struct Field {
     pub ty: NodeId,
 }
 
+/// Hashes small integer keys (arena indexes, interned ids) of this process. The DoS-resistant
+/// default hasher buys nothing for them and costs a third of a 50-field check; no crate in
+/// the workspace offers a plain integer hasher.
+#[derive(Default)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
+pub(crate) type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+
+/// What the checker needs of a field, packed so that a record's fields sit in one small
+/// array: the interned name, the interned plain type (see `intern`), and two flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FieldSig {
+    /// Interned field name, or [`NONE`].
+    pub name: u32,
+    /// Interned plain type (no named type inside, props ignored), or [`NONE`]: two fields
+    /// with the same plain type read each other, since every resolution rule is reflexive.
+    pub ty: u32,
+    pub has_default: bool,
+    pub has_aliases: bool,
+}
+
+impl FieldSig {
+    const UNKNOWN: FieldSig = FieldSig {
+        name: NONE,
+        ty: NONE,
+        has_default: false,
+        has_aliases: false,
+    };
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Record {
     pub named: Named,
@@ -167,11 +220,54 @@ pub(crate) struct Record {
     pub fields: Vec<Field>,
     /// Field name -> position, so matching a 1,000-field record stays linear.
     pub by_name: HashMap<String, usize>,
+    /// One per field, in field order; filled by [`Arena::index`] (empty before).
+    pub sigs: Vec<FieldSig>,
+    /// Interned field name -> position; complete only when `all_names_interned`.
+    pub by_id: IdMap<u32, usize>,
+    pub all_names_interned: bool,
+    /// `name << 32 | type` of each field, so that two records' common prefix compares as one
+    /// slice; meaningful for the first `plain_prefix` fields (both ids known).
+    pub keys: Vec<u64>,
+    pub plain_prefix: usize,
+    /// From this position on, every field has a default and no alias.
+    pub optional_tail: usize,
 }
 
 impl Record {
-    pub(crate) fn field(&self, name: &str) -> Option<&Field> {
-        self.by_name.get(name).map(|&i| &self.fields[i])
+    /// The packed description of field `pos` ([`FieldSig::UNKNOWN`] before indexing; the
+    /// checker then takes its general path).
+    pub(crate) fn sig(&self, pos: usize) -> FieldSig {
+        self.sigs.get(pos).copied().unwrap_or(FieldSig::UNKNOWN)
+    }
+
+    /// The position of this record's field that field `pos` of `reader` reads: the same name
+    /// (tried at the same position first: evolving records mostly keep positions), else a
+    /// reader field alias.
+    pub(crate) fn matching(&self, reader: &Record, pos: usize) -> Option<usize> {
+        let (rf, rs) = (&reader.fields[pos], reader.sig(pos));
+        if let Some(wf) = self.fields.get(pos) {
+            let ws = self.sig(pos);
+            let same = if rs.name != NONE && ws.name != NONE {
+                rs.name == ws.name
+            } else {
+                wf.name == rf.name
+            };
+            if same {
+                return Some(pos);
+            }
+        }
+        let by_name = if rs.name != NONE && self.all_names_interned {
+            self.by_id.get(&rs.name).copied()
+        } else {
+            self.by_name.get(&rf.name).copied()
+        };
+        by_name.or_else(|| {
+            if rs == FieldSig::UNKNOWN || rs.has_aliases {
+                rf.aliases.iter().find_map(|a| self.by_name.get(a).copied())
+            } else {
+                None
+            }
+        })
     }
 }
 
@@ -230,6 +326,117 @@ impl Arena {
 
     pub(crate) fn node(&self, id: NodeId) -> &Node {
         &self.nodes[self.deref(id)]
+    }
+
+    /// Fills every record's [`FieldSig`]s once all schemas are added (a field's type may refer
+    /// to a named type defined later in a reference). Interns under one lock per schema.
+    pub(crate) fn index(&mut self) {
+        let mut text = String::new();
+        struct Built {
+            id: NodeId,
+            sigs: Vec<FieldSig>,
+            by_id: IdMap<u32, usize>,
+            all_names_interned: bool,
+        }
+        let mut built: Vec<Built> = Vec::new();
+        intern::with_tables(|tables| {
+            for (id, node) in self.nodes.iter().enumerate() {
+                let Node::Record(record) = node else { continue };
+                let mut sigs = Vec::with_capacity(record.fields.len());
+                let mut by_id = IdMap::with_capacity_and_hasher(record.fields.len(), Default::default());
+                let mut all_names_interned = true;
+                for (pos, field) in record.fields.iter().enumerate() {
+                    let name = tables.names.id(&field.name);
+                    if name == NONE {
+                        all_names_interned = false;
+                    } else {
+                        by_id.insert(name, pos);
+                    }
+                    text.clear();
+                    let ty = if self.plain_text(field.ty, &mut text) {
+                        tables.types.id(&text)
+                    } else {
+                        NONE
+                    };
+                    sigs.push(FieldSig {
+                        name,
+                        ty,
+                        has_default: field.default.is_some(),
+                        has_aliases: !field.aliases.is_empty(),
+                    });
+                }
+                built.push(Built {
+                    id,
+                    sigs,
+                    by_id,
+                    all_names_interned,
+                });
+            }
+        });
+        for b in built {
+            if let Node::Record(record) = &mut self.nodes[b.id] {
+                record.keys = b
+                    .sigs
+                    .iter()
+                    .map(|s| (u64::from(s.name) << 32) | u64::from(s.ty))
+                    .collect();
+                record.plain_prefix = b
+                    .sigs
+                    .iter()
+                    .position(|s| s.name == NONE || s.ty == NONE)
+                    .unwrap_or(b.sigs.len());
+                record.optional_tail = b
+                    .sigs
+                    .iter()
+                    .rposition(|s| !s.has_default || s.has_aliases)
+                    .map_or(0, |last| last + 1);
+                record.sigs = b.sigs;
+                record.by_id = b.by_id;
+                record.all_names_interned = b.all_names_interned;
+            }
+        }
+    }
+
+    /// Appends the text of a plain type (JSON of its structure, properties left out: logical
+    /// types and custom properties change no verdict) to `out`; false when the type holds a
+    /// named type. Only named types are shared between nodes, so every plain subtree is
+    /// written once per field.
+    fn plain_text(&self, id: NodeId, out: &mut String) -> bool {
+        match &self.nodes[id] {
+            Node::Primitive { prim, .. } => {
+                out.push('"');
+                out.push_str(prim.name());
+                out.push('"');
+                true
+            }
+            Node::Array { items, .. } => {
+                out.push_str("{\"type\":\"array\",\"items\":");
+                let ok = self.plain_text(*items, out);
+                out.push('}');
+                ok
+            }
+            Node::Map { values, .. } => {
+                out.push_str("{\"type\":\"map\",\"values\":");
+                let ok = self.plain_text(*values, out);
+                out.push('}');
+                ok
+            }
+            Node::Union { branches } => {
+                out.push('[');
+                let mut ok = true;
+                for (i, branch) in branches.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    ok = ok && self.plain_text(*branch, out);
+                }
+                out.push(']');
+                ok
+            }
+            Node::Record(_) | Node::Enum { .. } | Node::Fixed { .. } | Node::Ref { .. } | Node::Pending => {
+                false
+            }
+        }
     }
 
     fn push(&mut self, node: Node) -> NodeId {
@@ -415,6 +622,12 @@ impl Arena {
             is_error,
             fields,
             by_name,
+            sigs: Vec::new(),
+            by_id: IdMap::default(),
+            all_names_interned: false,
+            keys: Vec::new(),
+            plain_prefix: 0,
+            optional_tail: 0,
         });
         Ok(id)
     }

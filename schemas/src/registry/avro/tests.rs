@@ -429,3 +429,70 @@ fn schema_type_mismatch_between_complex_types() {
     ));
     assert!(!compatible(&record(""), r#""string""#));
 }
+
+// ---- the packed field matching (a 1,000-field record against 1,000 versions) -------------
+
+#[test]
+fn growing_and_reordered_records_give_the_general_verdicts() {
+    // Fields appended with defaults; a required one appended; fields moved; a type changed
+    // in the middle; plain types that only promote.
+    let fields = |names: &[(&str, &str, bool)]| {
+        let parts: Vec<String> = names
+            .iter()
+            .map(|(n, t, d)| {
+                if *d {
+                    format!(r#"{{"name":"{n}","type":{t},"default":null}}"#)
+                } else {
+                    format!(r#"{{"name":"{n}","type":{t}}}"#)
+                }
+            })
+            .collect();
+        record(&parts.join(","))
+    };
+    let opt = r#"["null","string"]"#;
+    let v1 = fields(&[("id", r#""long""#, false), ("f1", opt, true)]);
+    let v2 = fields(&[("id", r#""long""#, false), ("f1", opt, true), ("f2", opt, true)]);
+    assert!(compatible(&v2, &v1));
+    let required = fields(&[
+        ("id", r#""long""#, false),
+        ("f1", opt, true),
+        ("f3", r#""int""#, false),
+    ]);
+    let msgs = reads(&required, &v1);
+    assert!(
+        msgs.len() == 1 && msgs[0].contains("READER_FIELD_MISSING_DEFAULT_VALUE") && msgs[0].contains("'f3'"),
+        "{msgs:?}"
+    );
+    let moved = fields(&[("f1", opt, true), ("id", r#""long""#, false)]);
+    assert!(compatible(&moved, &v2));
+    let changed = fields(&[("id", r#""int""#, false), ("f1", opt, true)]);
+    let msgs = reads(&changed, &v1);
+    assert!(
+        msgs.len() == 1 && msgs[0].contains("'/fields/0/type'"),
+        "{msgs:?}"
+    );
+    let promoted = fields(&[("id", r#""double""#, false), ("f1", opt, true)]);
+    assert!(compatible(&promoted, &v1));
+    assert!(!compatible(&v1, &promoted));
+}
+
+#[test]
+fn non_integer_size_precision_or_scale_is_refused_not_a_panic() {
+    // Found by fuzzing avro_parse: an enum with a custom "precision" that is not a number, in
+    // a field whose default does not fit, made apache_avro panic while wording its error.
+    let fuzzed = r#"{"type":"record","name":"Customer","fields":[{"name":"id","type":{"type":"enum","name":"Tierx","symbols":["FREE","PRO"],"precision":"double"},"default":"descending"}]}"#;
+    let err = parse(fuzzed, &[]).err().map(|e| e.message).unwrap_or_default();
+    assert!(err.contains("\"precision\" must be an integer"), "{err}");
+    for bad in [
+        r#"{"type":"fixed","name":"F","size":"x"}"#,
+        r#"{"type":"bytes","logicalType":"decimal","precision":4,"scale":1.5}"#,
+    ] {
+        assert!(parse(bad, &[]).is_err(), "{bad}");
+    }
+    // Integers, integer text, and the same keys inside a default or a custom property are fine.
+    p(r#"{"type":"bytes","logicalType":"decimal","precision":4,"scale":2}"#);
+    p(r#"{"type":"record","name":"S","size":"12","fields":[]}"#);
+    p(
+        r#"{"type":"record","name":"R","props":{"size":"big"},"fields":[{"name":"m","type":{"type":"map","values":"string"},"default":{"size":"x"}}]}"#,
+    );
+}

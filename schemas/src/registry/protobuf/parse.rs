@@ -89,11 +89,8 @@ fn check_nesting(name: &str, text: &str) -> Result<(), SchemaError> {
                 }
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
-                    i += 1;
-                }
-                i += 1;
+                i = block_comment_end(bytes, i);
+                continue;
             }
             quote @ (b'"' | b'\'') => {
                 i += 1;
@@ -113,33 +110,29 @@ fn check_nesting(name: &str, text: &str) -> Result<(), SchemaError> {
                 }
             }
             b'}' | b'>' => depth = depth.saturating_sub(1),
-            b'0'..=b'9' if i == 0 || !is_word_byte(bytes[i - 1]) => {
-                let start = i;
-                while i < bytes.len() && bytes[i].is_ascii_digit() {
+            // Identifiers are skipped whole, so a digit seen below always starts a token.
+            b'A'..=b'Z' | b'a'..=b'z' | b'_' => {
+                while i < bytes.len() && is_word_byte(bytes[i]) {
                     i += 1;
                 }
-                let digits = &bytes[start..i];
-                // A float needs `.` or an exponent with digits (`1e5`, `1e-5`); a bare `e`
-                // leaves the digits to the integer rules.
-                let exponent = matches!(bytes.get(i), Some(b'e' | b'E')) && {
-                    let sign = usize::from(matches!(bytes.get(i + 1), Some(b'+' | b'-')));
-                    bytes.get(i + 1 + sign).is_some_and(u8::is_ascii_digit)
-                };
-                let float = bytes.get(i) == Some(&b'.') || exponent;
-                if !float
-                    && digits.len() > 1
-                    && digits[0] == b'0'
-                    && digits.iter().any(|b| matches!(b, b'8' | b'9'))
-                {
+                continue;
+            }
+            b'0'..=b'9' => {
+                let start = i;
+                let (end, octal_trouble) = number_token(bytes, i);
+                if octal_trouble {
                     let (line, column) = line_column(text, start);
                     return Err(SchemaError::new(format!(
                         "{name}: invalid octal integer '{}' at line {line}, column {column}",
-                        String::from_utf8_lossy(digits)
+                        String::from_utf8_lossy(&bytes[start..end])
                     )));
                 }
-                while i < bytes.len() && (is_word_byte(bytes[i]) || bytes[i] == b'.') {
-                    i += 1;
-                }
+                i = end;
+                continue;
+            }
+            b'.' if bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => {
+                // `.5`, `.5e3`, `.5f`: a float token.
+                i = float_tail(bytes, i);
                 continue;
             }
             _ => {}
@@ -149,17 +142,122 @@ fn check_nesting(name: &str, text: &str) -> Result<(), SchemaError> {
     Ok(())
 }
 
+/// Where the block comment opening at `start` (`/*`) ends, as protox ends it: block comments
+/// nest, and when the text ends with some still open, the comment ends after the last `*/`
+/// seen and protox lexes on from there (fuzz finding: `/* /* */ 08` reaches the lexer's
+/// octal rule).
+fn block_comment_end(bytes: &[u8], start: usize) -> usize {
+    let (mut depth, mut i, mut last_end) = (1usize, start + 2, None);
+    while i < bytes.len() {
+        if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
+            depth -= 1;
+            i += 2;
+            if depth == 0 {
+                return i;
+            }
+            last_end = Some(i);
+        } else if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
+            depth += 1;
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    last_end.unwrap_or(bytes.len())
+}
+
+/// The end of the number token starting at `start` (a digit), as protox's lexer splits it
+/// (longest match of its integer and float patterns), and whether it is an integer with a
+/// leading 0 holding an 8 or 9 (protox's octal rule trips a debug assertion on those).
+/// protox lexes `1f` as a float and `008` after it as the next token, so the end must be
+/// exact: skipping to the end of the "word" would miss `1f008`.
+fn number_token(bytes: &[u8], start: usize) -> (usize, bool) {
+    let mut i = start;
+    while i < bytes.len() && bytes[i].is_ascii_digit() {
+        i += 1;
+    }
+    let digits = &bytes[start..i];
+    if digits == b"0"
+        && matches!(bytes.get(i), Some(b'x' | b'X'))
+        && bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+    {
+        let mut end = i + 1;
+        while end < bytes.len() && bytes[end].is_ascii_hexdigit() {
+            end += 1;
+        }
+        return (end, false);
+    }
+    if bytes.get(i) == Some(&b'.') {
+        return (float_tail(bytes, i), false);
+    }
+    if let Some(end) = exponent_end(bytes, i) {
+        return (float_suffix(bytes, end), false);
+    }
+    // `0f` and `[1-9][0-9]*f` are floats; `00f` is the octal `00` then the identifier `f`.
+    if matches!(bytes.get(i), Some(b'f' | b'F')) && (digits == b"0" || digits[0] != b'0') {
+        return (i + 1, false);
+    }
+    let octal_trouble =
+        digits.len() > 1 && digits[0] == b'0' && digits.iter().any(|b| matches!(b, b'8' | b'9'));
+    (i, octal_trouble)
+}
+
+/// From a `.`: the fraction digits, an optional exponent and an optional `f` suffix.
+fn float_tail(bytes: &[u8], dot: usize) -> usize {
+    let mut i = dot + 1;
+    while i < bytes.len() && bytes[i].is_ascii_digit() {
+        i += 1;
+    }
+    float_suffix(bytes, exponent_end(bytes, i).unwrap_or(i))
+}
+
+/// The end of an exponent with digits (`e5`, `E-5`) starting at `i`; a bare `e` is none.
+fn exponent_end(bytes: &[u8], i: usize) -> Option<usize> {
+    if !matches!(bytes.get(i), Some(b'e' | b'E')) {
+        return None;
+    }
+    let sign = usize::from(matches!(bytes.get(i + 1), Some(b'+' | b'-')));
+    let mut end = i + 1 + sign;
+    if !bytes.get(end).is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    while end < bytes.len() && bytes[end].is_ascii_digit() {
+        end += 1;
+    }
+    Some(end)
+}
+
+fn float_suffix(bytes: &[u8], i: usize) -> usize {
+    if matches!(bytes.get(i), Some(b'f' | b'F')) {
+        i + 1
+    } else {
+        i
+    }
+}
+
 fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
-fn source_of(text: &str) -> Source {
+/// The text as .proto source or as a descriptor. A descriptor's `syntax` must be unset,
+/// `proto2` or `proto3`: prost-reflect indexes a file it has not stored yet when it reports any
+/// other value (a panic, found by fuzzing protobuf_parse), so Weir refuses it first.
+fn source_of(what: &str, text: &str) -> Result<Source, SchemaError> {
     match decode_descriptor(text) {
-        Some((file, bytes)) => Source::Descriptor {
-            name: file.name.filter(|n| !n.is_empty()),
-            bytes,
-        },
-        None => Source::Text(text.to_string()),
+        Some((file, bytes)) => {
+            if let Some(syntax) = file.syntax.as_deref()
+                && !matches!(syntax, "proto2" | "proto3")
+            {
+                return Err(SchemaError::new(format!(
+                    "{what}: the descriptor's syntax {syntax:?} is not supported (proto2 or proto3)"
+                )));
+            }
+            Ok(Source::Descriptor {
+                name: file.name.filter(|n| !n.is_empty()),
+                bytes,
+            })
+        }
+        None => Ok(Source::Text(text.to_string())),
     }
 }
 
@@ -198,13 +296,13 @@ pub(crate) fn compile(text: &str, references: &[ResolvedReference]) -> Result<Co
                 reference.name, reference.schema_type
             )));
         }
-        let source = source_of(&reference.schema);
+        let source = source_of(&format!("import '{}'", reference.name), &reference.schema)?;
         if let Source::Text(t) = &source {
             check_nesting(&format!("import '{}'", reference.name), t)?;
         }
         files.insert(reference.name.clone(), source);
     }
-    let root_source = source_of(text);
+    let root_source = source_of("schema", text)?;
     if let Source::Text(t) = &root_source {
         check_nesting("schema", t)?;
     }

@@ -427,6 +427,73 @@ fn octal_literals_with_8_or_9_are_a_clear_error() {
 }
 
 #[test]
+fn octal_literals_right_after_a_float_are_a_clear_error() {
+    // protox lexes `1f` (a float with its suffix) and then `008` as the next token (fuzz
+    // finding of protobuf_compat): the pre-check must split numbers exactly as protox does.
+    for (text, literal) in [
+        ("syntax = \"proto3\";\nmessage A { int32 a = 1f008; }\n", "008"),
+        ("syntax = \"proto3\";\n1f008", "008"),
+        (
+            "syntax = \"proto2\";\nmessage A { optional double d = 1 [default = 1.5f09]; }\n",
+            "09",
+        ),
+        (
+            "syntax = \"proto2\";\nmessage A { optional double d = 1 [default = .5e3f0778]; }\n",
+            "0778",
+        ),
+        (
+            "syntax = \"proto2\";\nmessage A { optional double d = 1 [default = 0f08]; }\n",
+            "08",
+        ),
+    ] {
+        let message = err(text, &[]);
+        assert!(
+            message.contains(&format!("invalid octal integer '{literal}'")),
+            "{text}: {message}"
+        );
+    }
+    // Hex digits, identifiers holding digits and floats with a leading 0 stay fine.
+    ok(
+        "syntax = \"proto2\";\nmessage A9x08 { optional int32 a = 0x1f08 [default = 0x8]; optional double f09 = 2 [default = 009.5e08]; }\n",
+    );
+}
+
+#[test]
+fn octal_literals_after_unclosed_nested_comments_are_a_clear_error() {
+    // protox nests block comments; left open at the end of the text, a comment ends after
+    // the last `*/` and lexing goes on (fuzz finding of protobuf_compat).
+    let message = err("syntax = \"proto3\";\n/* /* */ 08", &[]);
+    assert!(message.contains("invalid octal integer '08'"), "{message}");
+    let fuzzed = "sM]oe/Tesuuu*u*/enneo1sn*/*/*ee/*u*/enn*/*/;;;;005680;;;;41;;;;*emax";
+    assert!(err(fuzzed, &[]).contains("invalid octal integer '005680'"));
+    // Closed nested comments hide what they hold: protox refuses the nesting itself.
+    let message = err(
+        "syntax = \"proto3\";\n/* a /* nested 08 */ still comment 09 */\nmessage A { int32 a = 1; }\n",
+        &[],
+    );
+    assert!(!message.contains("octal"), "{message}");
+}
+
+#[test]
+fn descriptors_with_an_unknown_syntax_are_refused_not_a_panic() {
+    use base64::Engine as _;
+    // Found by fuzzing protobuf_parse: an extension, `syntax = "e"` and an edition.
+    let bytes = b"2\x00b\x01eil\xff\x064[\x00'm";
+    let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+    let message = err(&encoded, &[]);
+    assert!(message.contains("syntax \"e\" is not supported"), "{message}");
+    for syntax in ["", "editions"] {
+        let file = FileDescriptorProto {
+            name: Some("s.proto".to_string()),
+            syntax: Some(syntax.to_string()),
+            ..Default::default()
+        };
+        let encoded = base64::engine::general_purpose::STANDARD.encode(prost::Message::encode_to_vec(&file));
+        assert!(err(&encoded, &[]).contains("is not supported"), "{syntax:?}");
+    }
+}
+
+#[test]
 fn descriptors_that_no_proto_file_can_express_are_refused() {
     use base64::Engine as _;
     use prost::Message as _;

@@ -24,18 +24,25 @@ const REGISTERED_CAP: usize = 10_000;
 #[derive(Debug)]
 pub struct SchemaEntry {
     pub stored: StoredSchema,
+    /// Derived from the text and references once, when the entry is made.
+    guid: String,
     pub(crate) parsed: OnceLock<Arc<ParsedSchema>>,
 }
 
 impl SchemaEntry {
     pub fn new(stored: StoredSchema) -> Self {
         SchemaEntry {
+            guid: super::store::guid(&stored.schema, &stored.references),
             stored,
             parsed: OnceLock::new(),
         }
     }
     pub fn id(&self) -> i64 {
         self.stored.id
+    }
+    /// Confluent 8's content-derived id (see [`super::store::guid`]).
+    pub fn guid(&self) -> &str {
+        &self.guid
     }
     pub fn schema_type(&self) -> SchemaType {
         self.stored.schema_type

@@ -3,7 +3,7 @@
 
 use super::error::{ErrorCode, RegistryError, Result};
 use super::store::{Scope, VersionRecord};
-use super::subject::QualifiedSubject;
+use super::subject::{DEFAULT_CONTEXT, QualifiedSubject, context_of};
 use super::{RegistryService, VersionSpec};
 
 impl RegistryService {
@@ -39,6 +39,58 @@ impl RegistryService {
         if !ids.is_empty() {
             self.caches.evict_schemas(context, &ids);
         }
+    }
+
+    /// `DELETE /contexts/{context}`: forgets an empty context, i.e. its context-level config
+    /// and mode. A context holding any version, even soft-deleted, is refused (42211, as
+    /// Confluent: permanently delete its subjects first); an unknown context is 40401; the
+    /// default context always exists and cannot be deleted (42205). Its id counter stays, so
+    /// ids are never reused should the context come back.
+    pub async fn delete_context(&self, context: &str) -> Result<()> {
+        let name = context.trim();
+        let name = if name.starts_with('.') {
+            name.to_string()
+        } else {
+            format!(".{name}")
+        };
+        let not_found =
+            || RegistryError::new(ErrorCode::SubjectNotFound, format!("Context '{name}' not found."));
+        if name.contains(':') {
+            return Err(not_found());
+        }
+        let q = QualifiedSubject::parse(&format!(":{name}:"))?;
+        if q.context == DEFAULT_CONTEXT {
+            return Err(RegistryError::not_permitted(
+                "The default context cannot be deleted",
+            ));
+        }
+        let scope = Scope::Context(q.context.clone()).key();
+        let has_versions = self
+            .store
+            .all_versions()
+            .await?
+            .iter()
+            .any(|r| context_of(&r.subject) == q.context);
+        if has_versions {
+            return Err(RegistryError::new(
+                ErrorCode::ContextNotEmpty,
+                format!("The specified context '{}' is not empty.", q.context),
+            ));
+        }
+        let config = self.store.config(&scope).await?;
+        let mode = self.store.mode(&scope).await?;
+        if config.is_none() && mode.is_none() {
+            return Err(not_found());
+        }
+        if config.is_some() {
+            self.store.set_config(&scope, None).await?;
+            self.caches.put_setting(false, &scope, None);
+        }
+        if mode.is_some() {
+            self.store.set_mode(&scope, None).await?;
+            self.caches.put_setting(true, &scope, None);
+        }
+        Ok(())
     }
 
     /// `DELETE /subjects/{s}/versions/{v}[?permanent=true]`: answers the version deleted.

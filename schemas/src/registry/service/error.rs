@@ -35,6 +35,8 @@ pub enum ErrorCode {
     OperationNotPermitted,
     ReferenceExists,
     InvalidSubject,
+    /// 42211: `DELETE /contexts/{c}` on a context that still has subjects.
+    ContextNotEmpty,
     StoreError,
 }
 
@@ -63,6 +65,7 @@ impl ErrorCode {
             ErrorCode::OperationNotPermitted => 42205,
             ErrorCode::ReferenceExists => 42206,
             ErrorCode::InvalidSubject => 42208,
+            ErrorCode::ContextNotEmpty => 42211,
             ErrorCode::StoreError => 50001,
         }
     }

@@ -33,7 +33,7 @@ use std::sync::Arc;
 pub use cache::SchemaEntry;
 pub use config::{CompatibilityPolicy, Config, Mode};
 pub use error::{ErrorCode, RegistryError, Result, StoreError};
-pub use store::{Inserted, NewVersion, RegistryStore, Scope, StoredSchema, VersionRecord};
+pub use store::{Inserted, NewVersion, RegistryStore, Scope, StoredSchema, VersionRecord, guid};
 pub use subject::{DEFAULT_CONTEXT, QualifiedSubject};
 
 use cache::Caches;
@@ -173,8 +173,8 @@ impl RegistryService {
 
     /// The entry a version row points at; a dangling row is a store error.
     async fn entry_of(&self, row: &VersionRecord) -> Result<Arc<SchemaEntry>> {
-        let context = subject::context_of(&row.subject);
-        self.entry(&context, row.schema_id).await?.ok_or_else(|| {
+        let context = subject::context_str(&row.subject);
+        self.entry(context, row.schema_id).await?.ok_or_else(|| {
             RegistryError::new(
                 ErrorCode::StoreError,
                 format!(

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::cache::SchemaEntry;
-use super::error::{RegistryError, Result};
+use super::error::{ErrorCode, RegistryError, Result};
 use super::store::VersionRecord;
 use super::subject::{DEFAULT_CONTEXT, QualifiedSubject, context_of};
 use super::{RegistryService, SchemasQuery, SubjectVersion, VersionSpec};
@@ -214,6 +214,40 @@ impl RegistryService {
         contexts.sort();
         contexts.dedup();
         Ok(contexts)
+    }
+
+    /// `GET /schemas/guids/{guid}/ids`: the id the GUID has in each context (the highest one
+    /// when a context has several, e.g. the same text as two schema types), by context name.
+    pub async fn ids_of_guid(&self, guid: &str) -> Result<Vec<(String, i64)>> {
+        // GUIDs are written in lower case; a client may send upper case.
+        let mut found = self
+            .store
+            .schema_ids_by_guid(&guid.trim().to_ascii_lowercase())
+            .await?;
+        found.sort();
+        let mut out: Vec<(String, i64)> = Vec::new();
+        for (context, id) in found {
+            match out.last_mut() {
+                Some(last) if last.0 == context => last.1 = last.1.max(id),
+                _ => out.push((context, id)),
+            }
+        }
+        Ok(out)
+    }
+
+    /// `GET /schemas/guids/{guid}`: the schema with this GUID, from the default context when
+    /// it is there, else from the first context by name (40403 when none has it).
+    pub async fn schema_by_guid(&self, guid: &str) -> Result<Arc<SchemaEntry>> {
+        let ids = self.ids_of_guid(guid).await?;
+        let pick = ids
+            .iter()
+            .find(|(context, _)| context == DEFAULT_CONTEXT)
+            .or_else(|| ids.first());
+        let not_found = || RegistryError::new(ErrorCode::SchemaNotFound, format!("Schema {guid} not found"));
+        let Some((context, id)) = pick else {
+            return Err(not_found());
+        };
+        self.entry(context, *id).await?.ok_or_else(not_found)
     }
 
     /// The highest id allocated in the subject's context (`fetchMaxId`).

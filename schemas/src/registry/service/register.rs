@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use super::cache::RegisteredKey;
+use super::cache::{RegisteredKey, SchemaEntry};
 use super::config::{CompatibilityPolicy, Config, Mode};
 use super::error::{ErrorCode, RegistryError, Result, StoreError};
-use super::store::{NewVersion, VersionRecord, fingerprint};
+use super::store::{NewVersion, StoredSchema, VersionRecord, fingerprint};
 use super::subject::{QualifiedSubject, qualify_reference};
 use super::{RegisterOptions, Registered, RegistryService, SchemaInput, SubjectVersion, VersionSpec};
 use crate::registry::language::CheckOptions;
@@ -158,16 +158,24 @@ impl RegistryService {
                 references: input.references.clone(),
                 qualified_reference_subjects: qualified_refs.clone(),
                 fingerprint: fp,
+                guid: super::store::guid(&text, &input.references),
                 id: options.id,
                 version: options.version,
                 expected_max_version: rows.iter().map(|r| r.version).max(),
             };
             match self.store.insert_version(&new).await {
                 Ok(inserted) => {
-                    if let Some(entry) = self.entry(&q.context, inserted.id).await? {
-                        // The parsed form is at hand: spare the next check a parse.
-                        let _ = entry.parsed.set(Arc::new(parsed));
-                    }
+                    // The stored row is what was sent (an id is reused only for the same type,
+                    // text and references), so the cache entry needs no read back; the parsed
+                    // form is at hand too: spare the next check a parse.
+                    let entry = self.caches.put_schema(Arc::new(SchemaEntry::new(StoredSchema {
+                        context: q.context.clone(),
+                        id: inserted.id,
+                        schema_type: input.schema_type,
+                        schema: text.clone(),
+                        references: input.references.clone(),
+                    })));
+                    let _ = entry.parsed.set(Arc::new(parsed));
                     self.caches
                         .put_registered(cache_key, (inserted.id, inserted.version));
                     return Ok(Registered {

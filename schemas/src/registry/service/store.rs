@@ -46,6 +46,8 @@ pub struct NewVersion {
     pub qualified_reference_subjects: Vec<String>,
     /// [`fingerprint`] of type, text and references: the index for "same schema".
     pub fingerprint: i64,
+    /// [`guid`] of text and references, stored for `GET /schemas/guids/{guid}`.
+    pub guid: String,
     /// Caller-given id (IMPORT mode).
     pub id: Option<i64>,
     /// Caller-given version (IMPORT mode); otherwise highest existing version + 1.
@@ -106,6 +108,8 @@ pub trait RegistryStore: Send + Sync + 'static {
     async fn set_deleted(&self, subject: &str, versions: &[i32], deleted: bool) -> Result<(), StoreError>;
     /// Removes versions for good, and the schemas no version uses any more. Ids stay burnt.
     async fn purge(&self, subject: &str, versions: &[i32]) -> Result<(), StoreError>;
+    /// (context, id) of every stored schema with this [`guid`], by context then id.
+    async fn schema_ids_by_guid(&self, guid: &str) -> Result<Vec<(String, i64)>, StoreError>;
     /// Highest schema id ever allocated in the context (0 for none).
     async fn max_schema_id(&self, context: &str) -> Result<i64, StoreError>;
     /// The stored config (JSON text) of a scope key.
@@ -140,4 +144,56 @@ pub fn fingerprint(schema_type: SchemaType, schema: &str, references: &[SchemaRe
         feed(&r.version.to_le_bytes());
     }
     hash as i64
+}
+
+/// A schema's GUID, Confluent 8's content-derived identifier (the same in every context):
+/// the MD5 digest of the schema text (UTF-8) followed, for each reference, by its name, its
+/// subject and its version as a 4-byte big-endian integer, written as a UUID. Confluent also
+/// hashes `metadata` and `ruleSet`, which Weir does not keep, so a schema registered without
+/// them gets the GUID Confluent gives it. The UUID text is written by hand: it is 16 bytes in
+/// 8-4-4-4-12 hex groups, not worth a dependency.
+pub fn guid(schema: &str, references: &[SchemaReference]) -> String {
+    use md5::{Digest, Md5};
+    let mut md = Md5::new();
+    md.update(schema.as_bytes());
+    for r in references {
+        md.update(r.name.as_bytes());
+        md.update(r.subject.as_bytes());
+        md.update(r.version.to_be_bytes());
+    }
+    let digest = md.finalize();
+    let mut out = String::with_capacity(36);
+    for (i, b) in digest.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0x0f)]));
+    }
+    out
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guids_are_md5_of_text_and_references_as_a_uuid() {
+        // MD5("") and MD5("abc") as every MD5 implementation answers them.
+        assert_eq!(guid("", &[]), "d41d8cd9-8f00-b204-e980-0998ecf8427e");
+        assert_eq!(guid("abc", &[]), "90015098-3cd2-4fb0-d696-3f7d28e17f72");
+        let r = SchemaReference {
+            name: "n".to_string(),
+            subject: "s".to_string(),
+            version: 1,
+        };
+        // A reference is its name, subject and big-endian version after the text.
+        assert_eq!(
+            guid("abc", std::slice::from_ref(&r)),
+            guid("abcns\0\0\0\u{1}", &[])
+        );
+        assert_ne!(guid("abc", &[r]), guid("abc", &[]));
+    }
 }

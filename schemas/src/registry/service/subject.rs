@@ -66,9 +66,21 @@ pub fn qualify(context: &str, name: &str) -> String {
 
 /// The context a stored (qualified) subject belongs to.
 pub fn context_of(subject: &str) -> String {
-    QualifiedSubject::parse(subject)
-        .map(|q| q.context)
-        .unwrap_or_else(|_| DEFAULT_CONTEXT.to_string())
+    context_str(subject).to_string()
+}
+
+/// [`context_of`] without allocating (a registration looks up every version's schema), by
+/// the same rule as [`QualifiedSubject::parse`].
+pub fn context_str(subject: &str) -> &str {
+    if let Some(rest) = subject.strip_prefix(':')
+        && let Some((ctx, _)) = rest.split_once(':')
+        && ctx.starts_with('.')
+        && ctx != DEFAULT_CONTEXT
+    {
+        ctx
+    } else {
+        DEFAULT_CONTEXT
+    }
 }
 
 /// A reference's subject, qualified with the context of the schema that references it when
@@ -102,5 +114,24 @@ mod tests {
             qualify_reference(".prod", "common").unwrap_or_else(|e| panic!("{e}")),
             ":.prod:common"
         );
+    }
+
+    #[test]
+    fn the_quick_context_agrees_with_parsing() {
+        for subject in [
+            ":.prod:orders",
+            ":.:orders",
+            "orders",
+            "a:b",
+            ":x:y",
+            "::",
+            ":.p:",
+            ":.p",
+        ] {
+            let parsed = QualifiedSubject::parse(subject)
+                .map(|q| q.context)
+                .unwrap_or_default();
+            assert_eq!(context_str(subject), parsed, "{subject}");
+        }
     }
 }

@@ -1,0 +1,761 @@
+//! Avro binary encoding, straight between Connect values and bytes, walking a compiled
+//! [`Plan`] and the Connect schema side by side.
+//!
+//! Hand-written rather than apache-avro's datum API: that API goes through its own `Value`
+//! tree (a second allocation of every record, and `HashMap` maps that lose Connect's map
+//! order), re-resolves schema names on every call, and knows nothing of Confluent's Connect
+//! mapping (optional unions, map entries as records, `connect.type`), which this walk needs
+//! anyway. apache-avro still validates every schema (in `schemas::registry::avro`).
+//!
+//! Errors name the field path (`address.zip`) and never panic on any bytes.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use schemas::{Schema, SchemaKind, Value};
+use serde_json::Value as Json;
+
+use super::plan::{IntAs, Plan, Ty};
+
+/// The Connect name of the struct that stands for a general Avro union.
+pub const UNION_NAME: &str = "io.confluent.connect.avro.Union";
+
+/// What failed, and where: `path` is built innermost first as the error travels up.
+#[derive(Debug, Clone)]
+pub struct CodecError {
+    pub path: Vec<String>,
+    pub message: String,
+}
+
+impl CodecError {
+    pub fn new(message: impl Into<String>) -> Self {
+        CodecError {
+            path: Vec::new(),
+            message: message.into(),
+        }
+    }
+    fn at(mut self, segment: impl Into<String>) -> Self {
+        self.path.push(segment.into());
+        self
+    }
+}
+
+impl std::fmt::Display for CodecError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            let path: Vec<&str> = self.path.iter().rev().map(String::as_str).collect();
+            write!(f, "field {}: {}", path.join("."), self.message)
+        }
+    }
+}
+
+type Result<T> = std::result::Result<T, CodecError>;
+
+// ---------------------------------------------------------------------------------------------
+// Primitives
+
+pub fn write_long(out: &mut Vec<u8>, v: i64) {
+    let mut n = ((v << 1) ^ (v >> 63)) as u64;
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+fn write_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    write_long(out, b.len() as i64);
+    out.extend_from_slice(b);
+}
+
+/// A cursor over a datum.
+pub struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(buf: &'a [u8]) -> Self {
+        Reader { buf, pos: 0 }
+    }
+
+    pub fn remaining(&self) -> usize {
+        self.buf.len() - self.pos
+    }
+
+    fn truncated() -> CodecError {
+        CodecError::new("truncated message: the Avro datum ends early")
+    }
+
+    fn byte(&mut self) -> Result<u8> {
+        let b = *self.buf.get(self.pos).ok_or_else(Self::truncated)?;
+        self.pos += 1;
+        Ok(b)
+    }
+
+    pub fn long(&mut self) -> Result<i64> {
+        let mut n: u64 = 0;
+        for shift in (0..70).step_by(7) {
+            let b = self.byte()?;
+            n |= u64::from(b & 0x7f).checked_shl(shift).unwrap_or(0);
+            if b & 0x80 == 0 {
+                return Ok(((n >> 1) as i64) ^ -((n & 1) as i64));
+            }
+        }
+        Err(CodecError::new("invalid Avro varint (more than 10 bytes)"))
+    }
+
+    fn int(&mut self) -> Result<i32> {
+        let v = self.long()?;
+        i32::try_from(v).map_err(|_| CodecError::new(format!("Avro int out of range: {v}")))
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+        if n > self.remaining() {
+            return Err(Self::truncated());
+        }
+        let s = &self.buf[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(s)
+    }
+
+    fn len(&mut self) -> Result<usize> {
+        let n = self.long()?;
+        usize::try_from(n).map_err(|_| CodecError::new(format!("negative length {n}")))
+    }
+
+    fn bytes(&mut self) -> Result<&'a [u8]> {
+        let n = self.len()?;
+        self.take(n)
+    }
+
+    fn string(&mut self) -> Result<String> {
+        let b = self.bytes()?;
+        std::str::from_utf8(b)
+            .map(str::to_owned)
+            .map_err(|e| CodecError::new(format!("string is not UTF-8: {e}")))
+    }
+
+    /// The count of the next block of an array or map (0 = end). A negative count is followed
+    /// by the block's byte size, which is skipped over.
+    fn block(&mut self) -> Result<usize> {
+        let n = self.long()?;
+        if n < 0 {
+            let _size = self.long()?;
+            return usize::try_from(n.unsigned_abs())
+                .map_err(|_| CodecError::new("block count out of range"));
+        }
+        Ok(n as usize)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connect -> Avro
+
+fn is_union_struct(schema: Option<&Schema>) -> bool {
+    schema.is_some_and(|s| s.kind == SchemaKind::Struct && s.name.as_deref() == Some(UNION_NAME))
+}
+
+/// Encodes `value` (of Connect schema `schema`, if any) as the Avro type `ty`.
+pub fn encode(plan: &Plan, ty: &Ty, schema: Option<&Schema>, value: &Value, out: &mut Vec<u8>) -> Result<()> {
+    match (ty, value) {
+        (Ty::Annotated(inner, _), _) => encode(plan, inner, schema, value, out),
+        (Ty::Union(u), _) => {
+            if matches!(value, Value::Null) {
+                let i = u
+                    .null_index
+                    .ok_or_else(|| CodecError::new("null for a union without null"))?;
+                write_long(out, i as i64);
+                return Ok(());
+            }
+            if is_union_struct(schema)
+                && let (Value::Struct(fields), Some(s)) = (value, schema)
+            {
+                // The one non-null field says which branch; its position among the non-null
+                // branches is its field index.
+                let (pos, v) = fields
+                    .iter()
+                    .enumerate()
+                    .find(|(_, v)| !matches!(v, Value::Null))
+                    .ok_or_else(|| CodecError::new("union struct with no branch set"))?;
+                let branch = u
+                    .branches
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| !matches!(t, Ty::Null))
+                    .nth(pos)
+                    .ok_or_else(|| CodecError::new("union struct field without a branch"))?;
+                write_long(out, branch.0 as i64);
+                let fs = s.fields.get(pos).map(|f| f.schema.as_ref());
+                return encode(plan, branch.1, fs, v, out);
+            }
+            // An optional value: the first non-null branch that takes it.
+            let mut last = None;
+            for (i, b) in u.branches.iter().enumerate() {
+                if matches!(b, Ty::Null) {
+                    continue;
+                }
+                let mark = out.len();
+                write_long(out, i as i64);
+                match encode(plan, b, schema, value, out) {
+                    Ok(()) => return Ok(()),
+                    Err(e) => {
+                        out.truncate(mark);
+                        last = Some(e);
+                    }
+                }
+            }
+            Err(last.unwrap_or_else(|| CodecError::new("no union branch takes the value")))
+        }
+        (Ty::Null, Value::Null) => Ok(()),
+        (Ty::Boolean, Value::Boolean(b)) => {
+            out.push(u8::from(*b));
+            Ok(())
+        }
+        (Ty::Int(_), Value::Int8(v)) => {
+            write_long(out, i64::from(*v));
+            Ok(())
+        }
+        (Ty::Int(_), Value::Int16(v)) => {
+            write_long(out, i64::from(*v));
+            Ok(())
+        }
+        (Ty::Int(_), Value::Int32(v)) => {
+            write_long(out, i64::from(*v));
+            Ok(())
+        }
+        (Ty::Long(_), Value::Int64(v)) => {
+            write_long(out, *v);
+            Ok(())
+        }
+        (Ty::Long(_), Value::Int32(v)) => {
+            write_long(out, i64::from(*v));
+            Ok(())
+        }
+        (Ty::Float, Value::Float32(v)) => {
+            out.extend_from_slice(&v.to_le_bytes());
+            Ok(())
+        }
+        (Ty::Double, Value::Float64(v)) => {
+            out.extend_from_slice(&v.to_le_bytes());
+            Ok(())
+        }
+        (Ty::Double, Value::Float32(v)) => {
+            out.extend_from_slice(&f64::from(*v).to_le_bytes());
+            Ok(())
+        }
+        (Ty::Bytes(_), Value::Bytes(b)) => {
+            write_bytes(out, b);
+            Ok(())
+        }
+        (Ty::String, Value::String(s)) => {
+            write_bytes(out, s.as_bytes());
+            Ok(())
+        }
+        (Ty::Enum(e), Value::String(s)) => {
+            let i = e
+                .symbols
+                .iter()
+                .position(|x| x == s)
+                .ok_or_else(|| CodecError::new(format!("{s:?} is not a symbol of enum {}", e.name)))?;
+            write_long(out, i as i64);
+            Ok(())
+        }
+        (Ty::Fixed(f), Value::Bytes(b)) => {
+            if b.len() == f.size {
+                out.extend_from_slice(b);
+                Ok(())
+            } else if f.decimal.is_some() && b.len() < f.size {
+                // A decimal's unscaled bytes, sign-extended to the fixed size.
+                let fill = if b.first().is_some_and(|x| x & 0x80 != 0) {
+                    0xff
+                } else {
+                    0
+                };
+                out.extend(std::iter::repeat_n(fill, f.size - b.len()));
+                out.extend_from_slice(b);
+                Ok(())
+            } else {
+                Err(CodecError::new(format!(
+                    "{} bytes for fixed {} of size {}",
+                    b.len(),
+                    f.name,
+                    f.size
+                )))
+            }
+        }
+        (Ty::Array(items), Value::Array(values)) => {
+            let item_schema = schema.and_then(|s| s.value_schema.as_deref());
+            if !values.is_empty() {
+                write_long(out, values.len() as i64);
+                for (i, v) in values.iter().enumerate() {
+                    encode(plan, items, item_schema, v, out).map_err(|e| e.at(i.to_string()))?;
+                }
+            }
+            out.push(0);
+            Ok(())
+        }
+        (Ty::Array(items), Value::Map(entries)) => {
+            // A Connect map with non-string keys: an array of key/value records.
+            let Ty::Record(r) = unannotated(items) else {
+                return Err(CodecError::new(
+                    "a map for an array that is not of key/value records",
+                ));
+            };
+            let rec = plan
+                .record(*r)
+                .ok_or_else(|| CodecError::new("bad record index"))?;
+            let (Some(kf), Some(vf)) = (rec.fields.first(), rec.fields.get(1)) else {
+                return Err(CodecError::new("map entry record without key and value fields"));
+            };
+            let ks = schema.and_then(|s| s.key_schema.as_deref());
+            let vs = schema.and_then(|s| s.value_schema.as_deref());
+            if !entries.is_empty() {
+                write_long(out, entries.len() as i64);
+                for (k, v) in entries {
+                    encode(plan, &kf.ty, ks, k, out).map_err(|e| e.at("key"))?;
+                    encode(plan, &vf.ty, vs, v, out).map_err(|e| e.at("value"))?;
+                }
+            }
+            out.push(0);
+            Ok(())
+        }
+        (Ty::Map(values_ty), Value::Map(entries)) => {
+            let vs = schema.and_then(|s| s.value_schema.as_deref());
+            if !entries.is_empty() {
+                write_long(out, entries.len() as i64);
+                for (k, v) in entries {
+                    let Value::String(k) = k else {
+                        return Err(CodecError::new(format!(
+                            "map key of type {} for an Avro map",
+                            k.type_name()
+                        )));
+                    };
+                    write_bytes(out, k.as_bytes());
+                    encode(plan, values_ty, vs, v, out).map_err(|e| e.at(k.clone()))?;
+                }
+            }
+            out.push(0);
+            Ok(())
+        }
+        (Ty::Record(r), Value::Struct(values)) => {
+            let rec = plan
+                .record(*r)
+                .ok_or_else(|| CodecError::new("bad record index"))?;
+            let fields = schema.map(|s| s.fields.as_slice()).unwrap_or(&[]);
+            for (i, f) in rec.fields.iter().enumerate() {
+                // By position when the Connect schema agrees (the usual case: the Avro schema was
+                // derived from it), else by name (a registered schema used as is).
+                let at = match fields.get(i) {
+                    Some(cf) if cf.name == f.name => Some(i),
+                    _ => fields.iter().position(|cf| cf.name == f.name),
+                };
+                match at.and_then(|i| values.get(i).map(|v| (i, v))) {
+                    Some((i, v)) => {
+                        let fs = fields.get(i).map(|cf| cf.schema.as_ref());
+                        encode(plan, &f.ty, fs, v, out).map_err(|e| e.at(f.name.clone()))?;
+                    }
+                    None => match &f.default {
+                        Some(d) => encode_json(plan, &f.ty, d, out).map_err(|e| e.at(f.name.clone()))?,
+                        None => {
+                            return Err(CodecError::new(format!(
+                                "record {} has no value for field {} and the field has no default",
+                                rec.name, f.name
+                            )));
+                        }
+                    },
+                }
+            }
+            Ok(())
+        }
+        (ty, v) => Err(CodecError::new(format!(
+            "a {} value cannot be written as Avro {}",
+            v.type_name(),
+            describe(plan, ty)
+        ))),
+    }
+}
+
+fn unannotated(ty: &Ty) -> &Ty {
+    match ty {
+        Ty::Annotated(inner, _) => unannotated(inner),
+        t => t,
+    }
+}
+
+/// The Avro type's name, for messages and union branch names.
+pub fn describe(plan: &Plan, ty: &Ty) -> String {
+    match ty {
+        Ty::Null => "null".into(),
+        Ty::Boolean => "boolean".into(),
+        Ty::Int(_) => "int".into(),
+        Ty::Long(_) => "long".into(),
+        Ty::Float => "float".into(),
+        Ty::Double => "double".into(),
+        Ty::Bytes(_) => "bytes".into(),
+        Ty::String => "string".into(),
+        Ty::Record(r) => plan.record(*r).map(|r| r.name.clone()).unwrap_or_default(),
+        Ty::Enum(e) => e.name.clone(),
+        Ty::Fixed(f) => f.name.clone(),
+        Ty::Array(_) => "array".into(),
+        Ty::Map(_) => "map".into(),
+        Ty::Union(_) => "union".into(),
+        Ty::Annotated(inner, _) => describe(plan, inner),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Avro JSON encoding -> Avro binary (the REST Proxy's form, and field defaults)
+
+fn json_kind(v: &Json) -> &'static str {
+    match v {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
+    }
+}
+
+/// Bytes in Avro's JSON encoding: a string of code points 0-255, one per byte.
+fn latin1(s: &str) -> Result<Vec<u8>> {
+    s.chars()
+        .map(|c| {
+            u8::try_from(u32::from(c)).map_err(|_| {
+                CodecError::new(format!(
+                    "character {c:?} is not a byte (Avro JSON bytes are code points 0-255)"
+                ))
+            })
+        })
+        .collect()
+}
+
+/// Encodes a value in Avro's JSON encoding (unions as `{"type": value}`; a bare value is also
+/// accepted for a union when exactly one branch takes it) as Avro binary.
+pub fn encode_json(plan: &Plan, ty: &Ty, value: &Json, out: &mut Vec<u8>) -> Result<()> {
+    let mismatch = || {
+        CodecError::new(format!(
+            "expected {}, got {}",
+            describe(plan, ty),
+            json_kind(value)
+        ))
+    };
+    match ty {
+        Ty::Annotated(inner, _) => encode_json(plan, inner, value, out),
+        Ty::Null => match value {
+            Json::Null => Ok(()),
+            _ => Err(mismatch()),
+        },
+        Ty::Boolean => match value {
+            Json::Bool(b) => {
+                out.push(u8::from(*b));
+                Ok(())
+            }
+            _ => Err(mismatch()),
+        },
+        Ty::Int(_) => {
+            let v = value.as_i64().ok_or_else(mismatch).and_then(|v| {
+                i32::try_from(v).map_err(|_| CodecError::new(format!("{v} is out of range for an Avro int")))
+            })?;
+            write_long(out, i64::from(v));
+            Ok(())
+        }
+        Ty::Long(_) => {
+            write_long(out, value.as_i64().ok_or_else(mismatch)?);
+            Ok(())
+        }
+        Ty::Float => {
+            let v = value.as_f64().ok_or_else(mismatch)?;
+            out.extend_from_slice(&(v as f32).to_le_bytes());
+            Ok(())
+        }
+        Ty::Double => {
+            out.extend_from_slice(&value.as_f64().ok_or_else(mismatch)?.to_le_bytes());
+            Ok(())
+        }
+        Ty::Bytes(_) => {
+            let s = value.as_str().ok_or_else(mismatch)?;
+            write_bytes(out, &latin1(s)?);
+            Ok(())
+        }
+        Ty::String => {
+            write_bytes(out, value.as_str().ok_or_else(mismatch)?.as_bytes());
+            Ok(())
+        }
+        Ty::Enum(e) => {
+            let s = value.as_str().ok_or_else(mismatch)?;
+            let i = e
+                .symbols
+                .iter()
+                .position(|x| x == s)
+                .ok_or_else(|| CodecError::new(format!("{s:?} is not a symbol of enum {}", e.name)))?;
+            write_long(out, i as i64);
+            Ok(())
+        }
+        Ty::Fixed(f) => {
+            let b = latin1(value.as_str().ok_or_else(mismatch)?)?;
+            if b.len() != f.size {
+                return Err(CodecError::new(format!(
+                    "{} bytes for fixed {} of size {}",
+                    b.len(),
+                    f.name,
+                    f.size
+                )));
+            }
+            out.extend_from_slice(&b);
+            Ok(())
+        }
+        Ty::Array(items) => {
+            let values = value.as_array().ok_or_else(mismatch)?;
+            if !values.is_empty() {
+                write_long(out, values.len() as i64);
+                for (i, v) in values.iter().enumerate() {
+                    encode_json(plan, items, v, out).map_err(|e| e.at(i.to_string()))?;
+                }
+            }
+            out.push(0);
+            Ok(())
+        }
+        Ty::Map(values_ty) => {
+            let map = value.as_object().ok_or_else(mismatch)?;
+            if !map.is_empty() {
+                write_long(out, map.len() as i64);
+                for (k, v) in map {
+                    write_bytes(out, k.as_bytes());
+                    encode_json(plan, values_ty, v, out).map_err(|e| e.at(k.clone()))?;
+                }
+            }
+            out.push(0);
+            Ok(())
+        }
+        Ty::Record(r) => {
+            let rec = plan
+                .record(*r)
+                .ok_or_else(|| CodecError::new("bad record index"))?;
+            let obj = value.as_object().ok_or_else(mismatch)?;
+            if let Some(unknown) = obj.keys().find(|k| !rec.fields.iter().any(|f| &f.name == *k)) {
+                return Err(CodecError::new(format!(
+                    "record {} has no field {unknown:?}",
+                    rec.name
+                )));
+            }
+            for f in &rec.fields {
+                match obj.get(&f.name).or(f.default.as_ref()) {
+                    Some(v) => encode_json(plan, &f.ty, v, out).map_err(|e| e.at(f.name.clone()))?,
+                    None => {
+                        return Err(
+                            CodecError::new("missing, and the field has no default").at(f.name.clone())
+                        );
+                    }
+                }
+            }
+            Ok(())
+        }
+        Ty::Union(u) => {
+            if value.is_null() {
+                let i = u
+                    .null_index
+                    .ok_or_else(|| CodecError::new("null for a union without null"))?;
+                write_long(out, i as i64);
+                return Ok(());
+            }
+            if let Some(obj) = value.as_object()
+                && obj.len() == 1
+                && let Some((name, inner)) = obj.iter().next()
+                && let Some(i) = u.branches.iter().position(|b| branch_name(plan, b) == *name)
+            {
+                write_long(out, i as i64);
+                return encode_json(plan, &u.branches[i], inner, out).map_err(|e| e.at(name.clone()));
+            }
+            let mut last = None;
+            for (i, b) in u.branches.iter().enumerate() {
+                let mark = out.len();
+                write_long(out, i as i64);
+                match encode_json(plan, b, value, out) {
+                    Ok(()) => return Ok(()),
+                    Err(e) => {
+                        out.truncate(mark);
+                        last = Some(e);
+                    }
+                }
+            }
+            Err(last.unwrap_or_else(|| CodecError::new("no union branch takes the value")))
+        }
+    }
+}
+
+/// How Avro's JSON encoding names a union branch: the full name of a named type, else the
+/// type name.
+fn branch_name(plan: &Plan, ty: &Ty) -> String {
+    describe(plan, ty)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Avro -> Connect
+
+/// Decodes one datum of type `ty` into the Connect value of `schema` (derived from `ty` by
+/// `connect::to_connect_schema`).
+pub fn decode(plan: &Plan, ty: &Ty, schema: &Schema, r: &mut Reader<'_>) -> Result<Value> {
+    Ok(match ty {
+        Ty::Annotated(inner, _) => return decode(plan, inner, schema, r),
+        Ty::Null => Value::Null,
+        Ty::Boolean => match r.byte()? {
+            0 => Value::Boolean(false),
+            1 => Value::Boolean(true),
+            b => return Err(CodecError::new(format!("invalid boolean byte {b}"))),
+        },
+        Ty::Int(IntAs::Int8) => {
+            let v = r.int()?;
+            Value::Int8(
+                i8::try_from(v).map_err(|_| CodecError::new(format!("{v} is out of range for int8")))?,
+            )
+        }
+        Ty::Int(IntAs::Int16) => {
+            let v = r.int()?;
+            Value::Int16(
+                i16::try_from(v).map_err(|_| CodecError::new(format!("{v} is out of range for int16")))?,
+            )
+        }
+        Ty::Int(_) => Value::Int32(r.int()?),
+        Ty::Long(_) => Value::Int64(r.long()?),
+        Ty::Float => {
+            let b = r.take(4)?;
+            Value::Float32(f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        }
+        Ty::Double => {
+            let b = r.take(8)?;
+            let mut a = [0u8; 8];
+            a.copy_from_slice(b);
+            Value::Float64(f64::from_le_bytes(a))
+        }
+        Ty::Bytes(_) => Value::Bytes(Bytes::copy_from_slice(r.bytes()?)),
+        Ty::String => Value::String(r.string()?),
+        Ty::Enum(e) => {
+            let i = r.long()?;
+            let s = usize::try_from(i)
+                .ok()
+                .and_then(|i| e.symbols.get(i))
+                .ok_or_else(|| CodecError::new(format!("enum index {i} out of range for {}", e.name)))?;
+            Value::String(s.clone())
+        }
+        Ty::Fixed(f) => Value::Bytes(Bytes::copy_from_slice(r.take(f.size)?)),
+        Ty::Array(items) if schema.kind == SchemaKind::Map => {
+            let Ty::Record(ri) = unannotated(items) else {
+                return Err(CodecError::new("map entries that are not records"));
+            };
+            let rec = plan
+                .record(*ri)
+                .ok_or_else(|| CodecError::new("bad record index"))?;
+            let (Some(kf), Some(vf)) = (rec.fields.first(), rec.fields.get(1)) else {
+                return Err(CodecError::new("map entry record without key and value fields"));
+            };
+            let (Some(ks), Some(vs)) = (schema.key_schema.as_deref(), schema.value_schema.as_deref()) else {
+                return Err(CodecError::new("map schema without key or value schema"));
+            };
+            let mut entries = Vec::new();
+            loop {
+                let n = r.block()?;
+                if n == 0 {
+                    break;
+                }
+                entries.reserve(n.min(r.remaining()));
+                for _ in 0..n {
+                    let k = decode(plan, &kf.ty, ks, r).map_err(|e| e.at("key"))?;
+                    let v = decode(plan, &vf.ty, vs, r).map_err(|e| e.at("value"))?;
+                    entries.push((k, v));
+                }
+            }
+            Value::Map(entries)
+        }
+        Ty::Array(items) => {
+            let item_schema = schema
+                .value_schema
+                .as_deref()
+                .ok_or_else(|| CodecError::new("array schema without items"))?;
+            let mut values = Vec::new();
+            loop {
+                let n = r.block()?;
+                if n == 0 {
+                    break;
+                }
+                // Never trust a count for an allocation: every item takes at least... nothing
+                // (null), so cap by what is left plus a little.
+                values.reserve(n.min(r.remaining() + 16));
+                for i in 0..n {
+                    values.push(decode(plan, items, item_schema, r).map_err(|e| e.at(i.to_string()))?);
+                }
+            }
+            Value::Array(values)
+        }
+        Ty::Map(values_ty) => {
+            let vs = schema
+                .value_schema
+                .as_deref()
+                .ok_or_else(|| CodecError::new("map schema without values"))?;
+            let mut entries = Vec::new();
+            loop {
+                let n = r.block()?;
+                if n == 0 {
+                    break;
+                }
+                entries.reserve(n.min(r.remaining()));
+                for _ in 0..n {
+                    let k = r.string()?;
+                    let v = decode(plan, values_ty, vs, r).map_err(|e| e.at(k.clone()))?;
+                    entries.push((Value::String(k), v));
+                }
+            }
+            Value::Map(entries)
+        }
+        Ty::Record(ri) => {
+            let rec = plan
+                .record(*ri)
+                .ok_or_else(|| CodecError::new("bad record index"))?;
+            let mut values = Vec::with_capacity(rec.fields.len());
+            for (f, cf) in rec.fields.iter().zip(&schema.fields) {
+                values.push(decode(plan, &f.ty, &cf.schema, r).map_err(|e| e.at(f.name.clone()))?);
+            }
+            if values.len() != rec.fields.len() {
+                return Err(CodecError::new(format!(
+                    "record {} does not match its Connect schema",
+                    rec.name
+                )));
+            }
+            Value::Struct(values)
+        }
+        Ty::Union(u) => {
+            let i = r.long()?;
+            let branch = usize::try_from(i)
+                .ok()
+                .and_then(|i| u.branches.get(i))
+                .ok_or_else(|| CodecError::new(format!("union index {i} out of range")))?;
+            if matches!(branch, Ty::Null) {
+                return Ok(Value::Null);
+            }
+            if schema.kind == SchemaKind::Struct && schema.name.as_deref() == Some(UNION_NAME) {
+                let pos = u.branches[..i as usize]
+                    .iter()
+                    .filter(|t| !matches!(t, Ty::Null))
+                    .count();
+                let fs = schema
+                    .fields
+                    .get(pos)
+                    .ok_or_else(|| CodecError::new("union branch without a field"))?;
+                let v = decode(plan, branch, &fs.schema, r)?;
+                let mut values = vec![Value::Null; schema.fields.len()];
+                values[pos] = v;
+                Value::Struct(values)
+            } else {
+                decode(plan, branch, schema, r)?
+            }
+        }
+    })
+}
+
+/// A shared empty schema for values decoded without a Connect schema at hand.
+pub fn arc(schema: Schema) -> Arc<Schema> {
+    Arc::new(schema)
+}

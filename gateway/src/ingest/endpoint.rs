@@ -1,0 +1,309 @@
+//! One running `HttpSource`'s push path: body -> records -> schema -> Connect data -> value
+//! converter -> one append (plus one to the dead-letter queue) -> the answer.
+//!
+//! Order matters for the all-or-nothing rule: every record is parsed, checked against the
+//! schema and encoded before anything is appended, so a refused push (errors.tolerance=none)
+//! writes nothing. The inferred schema only moves forward once a push using it was written.
+//!
+//! Concurrency: pushes to one connector run side by side (bounded by
+//! `http.max.inflight.requests`; beyond it the answer is 429). The inferred schema sits behind
+//! a std mutex held only to read or swap the `Arc`, never across an await.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use bytes::Bytes;
+use formats::Converter;
+use parking_lot::Mutex;
+use schemas::{ConnectError, Data, ErrorKind, Schema};
+use sources::http::body::{self, Framing};
+use sources::http::{HttpSourceConfig, SchemaSource, batch, infer};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::log::{Log, LogError, LogRecord};
+use crate::metrics::TaskMetrics;
+use crate::runtime::task::{Origin, TopicSet, push_error_headers};
+use crate::state::StateStore;
+
+/// One refused record: its index in the push and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RecordError {
+    pub index: usize,
+    pub message: String,
+}
+
+/// A push that was written (possibly with refused records, under errors.tolerance=all).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pushed {
+    pub accepted: usize,
+    /// Refused records (sent to the dead-letter queue when one is configured).
+    pub rejected: Vec<RecordError>,
+    pub tolerate_errors: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PushError {
+    /// The body is not JSON records at all.
+    #[error("{0}")]
+    Body(String),
+    /// Records were refused and errors.tolerance=none: nothing was written.
+    #[error("{count} of {total} records were refused; nothing was written", count = .errors.len())]
+    Refused { total: usize, errors: Vec<RecordError> },
+    /// http.max.inflight.requests pushes are already being handled.
+    #[error("connector {0} is handling as many pushes as http.max.inflight.requests allows; retry shortly")]
+    Busy(String),
+    /// The connector was paused or stopped while the push arrived.
+    #[error("connector {0} is not running")]
+    Closed(String),
+    /// The log refused or could not take the records.
+    #[error("{0}")]
+    Log(#[from] LogError),
+}
+
+pub struct HttpEndpoint {
+    connector: String,
+    task: u32,
+    config: HttpSourceConfig,
+    log: Arc<dyn Log>,
+    value_converter: Arc<dyn Converter>,
+    metrics: TaskMetrics,
+    inflight: Arc<Semaphore>,
+    /// False while the task is paused or stopping: pushes are turned away.
+    open: AtomicBool,
+    /// The current schema: fixed (subject / inline) or the latest inferred one.
+    schema: Mutex<Option<Arc<Schema>>>,
+    /// The worker's `http.max.body.bytes` when the connector does not set its own.
+    default_max_body: usize,
+    topics: TopicSet,
+    store: StateStore,
+}
+
+/// What the task hands over to build an endpoint.
+pub struct EndpointParts {
+    pub connector: String,
+    pub task: u32,
+    pub config: HttpSourceConfig,
+    pub log: Arc<dyn Log>,
+    pub value_converter: Arc<dyn Converter>,
+    pub metrics: TaskMetrics,
+    pub fixed_schema: Option<Arc<Schema>>,
+    pub default_max_body: usize,
+    pub topics: TopicSet,
+    pub store: StateStore,
+}
+
+impl HttpEndpoint {
+    pub fn new(parts: EndpointParts) -> HttpEndpoint {
+        HttpEndpoint {
+            inflight: Arc::new(Semaphore::new(parts.config.max_inflight_requests)),
+            open: AtomicBool::new(false),
+            connector: parts.connector,
+            task: parts.task,
+            config: parts.config,
+            log: parts.log,
+            value_converter: parts.value_converter,
+            metrics: parts.metrics,
+            schema: Mutex::new(parts.fixed_schema),
+            default_max_body: parts.default_max_body,
+            topics: parts.topics,
+            store: parts.store,
+        }
+    }
+
+    pub fn connector(&self) -> &str {
+        &self.connector
+    }
+
+    pub fn max_body_bytes(&self) -> usize {
+        self.config.max_body_bytes.unwrap_or(self.default_max_body)
+    }
+
+    /// Takes one in-flight slot, or Busy. Taken before the body is read, so a connector under
+    /// load does not buffer bodies it will not handle.
+    pub fn admit(&self) -> Result<OwnedSemaphorePermit, PushError> {
+        let permit = self
+            .inflight
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| PushError::Busy(self.connector.clone()))?;
+        // Checked after taking the slot: `close` clears the flag before waiting for the slots,
+        // so a push either sees the flag cleared or is waited for.
+        if !self.open.load(Ordering::SeqCst) {
+            return Err(PushError::Closed(self.connector.clone()));
+        }
+        Ok(permit)
+    }
+
+    /// Lets pushes in (the task is RUNNING).
+    pub(crate) fn open(&self) {
+        self.open.store(true, Ordering::SeqCst);
+    }
+
+    /// Turns new pushes away and waits until the ones in flight have been answered: the task
+    /// calls this when paused or stopped, after removing the endpoint from the map.
+    pub(crate) async fn close(&self) {
+        self.open.store(false, Ordering::SeqCst);
+        let all = u32::try_from(self.config.max_inflight_requests).unwrap_or(u32::MAX);
+        // Acquiring every slot means no push holds one; they are given back at once.
+        let _all = self.inflight.acquire_many(all).await;
+    }
+
+    /// Handles one push. The caller holds a permit from [`HttpEndpoint::admit`].
+    pub async fn push(&self, body: &[u8], framing: Framing) -> Result<Pushed, PushError> {
+        let started = Instant::now();
+        let raw = body::split(body, framing).map_err(|e| PushError::Body(e.0))?;
+        self.metrics.read.inc_by(raw.len() as u64);
+        let parsed = batch::parse(&raw);
+        let base = self.schema.lock().clone();
+        let schema = match (&self.config.schema, &base) {
+            (SchemaSource::Infer, _) => {
+                let refs: Vec<Option<&serde_json::Value>> = parsed.iter().map(|p| p.as_ref().ok()).collect();
+                infer::widen(base.as_ref(), &refs)
+            }
+            (_, Some(fixed)) => Some(fixed.clone()),
+            (_, None) => None,
+        };
+        let mut errors: Vec<RecordError> = Vec::new();
+        let mut records: Vec<LogRecord> = Vec::with_capacity(raw.len());
+        match &schema {
+            None => {
+                // Inference found no JSON object to learn from: every record is refused.
+                for (index, p) in parsed.iter().enumerate() {
+                    let message = match p {
+                        Err(e) => e.clone(),
+                        Ok(json) => format!(
+                            "expected a JSON object, got {}",
+                            schemas::json::json_type_name(json).to_ascii_lowercase()
+                        ),
+                    };
+                    errors.push(RecordError { index, message });
+                }
+            }
+            Some(schema) => {
+                let values = batch::to_values(schema, &parsed);
+                drop(parsed);
+                if !self.config.tolerate_errors {
+                    errors.extend(values.iter().enumerate().filter_map(|(index, v)| {
+                        v.as_ref().err().map(|m| RecordError {
+                            index,
+                            message: m.clone(),
+                        })
+                    }));
+                    if !errors.is_empty() {
+                        return Err(self.refused(raw.len(), errors));
+                    }
+                }
+                for (index, value) in values.into_iter().enumerate() {
+                    let encoded = match value {
+                        Ok(value) => {
+                            let data = Data::new(Some(schema.clone()), value);
+                            self.value_converter
+                                .from_connect(&self.config.topic, Some(&data))
+                                .await
+                                .map_err(|e| e.message)
+                        }
+                        Err(m) => Err(m),
+                    };
+                    match encoded {
+                        Ok(value) => records.push(LogRecord {
+                            value,
+                            ..LogRecord::default()
+                        }),
+                        Err(message) => errors.push(RecordError { index, message }),
+                    }
+                }
+            }
+        }
+        if !errors.is_empty() && !self.config.tolerate_errors {
+            return Err(self.refused(raw.len(), errors));
+        }
+        let accepted = records.len();
+        if accepted > 0 {
+            self.log.append(&self.config.topic, records).await?;
+            self.note_topic(&self.config.topic).await;
+            // Written with this schema: it becomes the base of the next inference, unless a
+            // concurrent push already moved it on.
+            if let (SchemaSource::Infer, Some(schema)) = (&self.config.schema, schema) {
+                let mut current = self.schema.lock();
+                let unchanged = match (&*current, &base) {
+                    (Some(c), Some(b)) => Arc::ptr_eq(c, b),
+                    (None, None) => true,
+                    _ => false,
+                };
+                if unchanged {
+                    *current = Some(schema);
+                }
+            }
+        }
+        if !errors.is_empty() {
+            self.dead_letter(&raw, &errors).await?;
+        }
+        self.metrics.written.inc_by(accepted as u64);
+        self.metrics.errors.inc_by(errors.len() as u64);
+        self.metrics
+            .batch_seconds
+            .observe(started.elapsed().as_secs_f64());
+        Ok(Pushed {
+            accepted,
+            rejected: errors,
+            tolerate_errors: self.config.tolerate_errors,
+        })
+    }
+
+    fn refused(&self, total: usize, errors: Vec<RecordError>) -> PushError {
+        self.metrics.errors.inc_by(errors.len() as u64);
+        tracing::info!(
+            connector = %self.connector,
+            refused = errors.len(),
+            total,
+            first = %errors.first().map(|e| e.message.as_str()).unwrap_or_default(),
+            "push refused; nothing written"
+        );
+        PushError::Refused { total, errors }
+    }
+
+    /// Refused records to the dead-letter queue (when configured), as they were pushed, with
+    /// Kafka Connect's `__connect.errors.*` headers; else they are only logged.
+    async fn dead_letter(&self, raw: &[&[u8]], errors: &[RecordError]) -> Result<(), PushError> {
+        for e in errors.iter().take(3) {
+            tracing::warn!(connector = %self.connector, index = e.index, error = %e.message, "record refused (errors.tolerance=all)");
+        }
+        let Some(topic) = self.config.dead_letter_topic.as_deref() else {
+            return Ok(());
+        };
+        let origin = Origin {
+            topic: &self.config.topic,
+            partition: None,
+            offset: None,
+        };
+        let records: Vec<LogRecord> = errors
+            .iter()
+            .map(|e| {
+                let mut headers = Vec::with_capacity(8);
+                let stage = if e.message.starts_with("invalid JSON") {
+                    "TASK_POLL"
+                } else {
+                    "VALUE_CONVERTER"
+                };
+                let error = ConnectError::new(ErrorKind::Data, e.message.clone());
+                push_error_headers(&mut headers, (&self.connector, self.task), &origin, stage, &error);
+                LogRecord {
+                    value: raw.get(e.index).map(|r| Bytes::copy_from_slice(r)),
+                    headers,
+                    ..LogRecord::default()
+                }
+            })
+            .collect();
+        self.log.append(topic, records).await?;
+        self.note_topic(topic).await;
+        Ok(())
+    }
+
+    async fn note_topic(&self, topic: &str) {
+        let new = self.topics.lock().insert(topic.to_owned());
+        if new && let Err(e) = self.store.add_topic(&self.connector, topic).await {
+            tracing::warn!(topic, error = %e, "could not record the connector's topic");
+        }
+    }
+}

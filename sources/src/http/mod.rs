@@ -1,0 +1,241 @@
+//! `HttpSource`: records pushed over HTTP (`POST /ingest/{connector}`) instead of polled.
+//!
+//! This crate holds what needs no network: the connector's keys ([`HttpSourceConfig`]), cutting
+//! a request body into records ([`body`]), the widening schema inference ([`infer`]) and turning
+//! one batch of JSON records into Connect data under one schema ([`batch`]). The gateway owns
+//! the endpoint, the converters, the registry and the log (`gateway::ingest`).
+//!
+//! The rule a newcomer must know: a push is a batch, and a batch is all or nothing unless
+//! `errors.tolerance=all`; nothing here writes anything, it only says, per record, which
+//! Connect value it becomes or why it is refused.
+
+use std::collections::BTreeMap;
+
+use schemas::ConnectError;
+use schemas::config::{ConfigDef, ConfigKey, ConfigType, Importance};
+
+pub mod batch;
+pub mod body;
+pub mod infer;
+
+const SCHEMA: &str = "Schema";
+const LIMITS: &str = "Limits";
+
+/// Where the value schema comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemaSource {
+    /// `value.schema.subject`: the latest version of this registry subject.
+    Subject(String),
+    /// `value.schema` with `value.schema.type` (AVRO, PROTOBUF or JSON).
+    Inline { schema: String, schema_type: String },
+    /// `value.schema.infer=true`: inferred from the records, widened with new optional fields.
+    Infer,
+}
+
+/// An `HttpSource` connector's own keys, read and checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpSourceConfig {
+    pub topic: String,
+    pub schema: SchemaSource,
+    /// `http.max.body.bytes`; None: the worker's.
+    pub max_body_bytes: Option<usize>,
+    /// `http.max.inflight.requests`: requests converted or written at once; more get 429.
+    pub max_inflight_requests: usize,
+    /// `errors.tolerance=all`.
+    pub tolerate_errors: bool,
+    /// `errors.deadletterqueue.topic.name`.
+    pub dead_letter_topic: Option<String>,
+}
+
+pub const SCHEMA_TYPES: &[&str] = &["AVRO", "PROTOBUF", "JSON"];
+
+impl HttpSourceConfig {
+    pub fn config_def() -> ConfigDef {
+        let key = |name, t, imp, doc| ConfigKey::new(name, t, imp, doc);
+        ConfigDef::new()
+            .define(key("topic", ConfigType::String, Importance::High, "The topic pushed records go to.").required())
+            .define(
+                key(
+                    "value.schema.subject",
+                    ConfigType::String,
+                    Importance::High,
+                    "Registry subject whose latest version is the records' schema. One of value.schema.subject, value.schema and value.schema.infer=true.",
+                )
+                .in_group(SCHEMA),
+            )
+            .define(
+                key(
+                    "value.schema",
+                    ConfigType::String,
+                    Importance::High,
+                    "The records' schema, inline, in the language value.schema.type names.",
+                )
+                .in_group(SCHEMA),
+            )
+            .define(
+                key(
+                    "value.schema.type",
+                    ConfigType::String,
+                    Importance::Medium,
+                    "Language of value.schema: AVRO, PROTOBUF or JSON (JSON Schema).",
+                )
+                .with_default("AVRO")
+                .recommended(SCHEMA_TYPES)
+                .in_group(SCHEMA),
+            )
+            .define(
+                key(
+                    "value.schema.infer",
+                    ConfigType::Boolean,
+                    Importance::High,
+                    "Infer the schema from the records: a struct of optional fields, widened when records bring new fields; a field whose type changes is refused, never coerced.",
+                )
+                .with_default("false")
+                .in_group(SCHEMA),
+            )
+            .define(
+                key(
+                    "errors.deadletterqueue.topic.name",
+                    ConfigType::String,
+                    Importance::Medium,
+                    "With errors.tolerance=all: refused records go to this topic with __connect.errors.* headers.",
+                )
+                .in_group("Error Handling"),
+            )
+            .define(
+                key(
+                    "http.max.body.bytes",
+                    ConfigType::Long,
+                    Importance::Low,
+                    "Largest request body accepted (413 beyond it); default: the worker's http.max.body.bytes.",
+                )
+                .in_group(LIMITS),
+            )
+            .define(
+                key(
+                    "http.max.inflight.requests",
+                    ConfigType::Int,
+                    Importance::Low,
+                    "Pushes converted or written at once for this connector; more are answered 429 with Retry-After.",
+                )
+                .with_default("8")
+                .in_group(LIMITS),
+            )
+    }
+
+    pub fn new(config: &BTreeMap<String, String>) -> Result<Self, ConnectError> {
+        let def = Self::config_def();
+        def.ensure_valid(config)?;
+        let topic = def.get_string(config, "topic")?.trim().to_owned();
+        let non_empty = |k: &str| {
+            config
+                .get(k)
+                .map(|v| v.trim())
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let infer = def.get_bool(config, "value.schema.infer")?;
+        let subject = non_empty("value.schema.subject");
+        let inline = non_empty("value.schema");
+        let chosen = [subject.is_some(), inline.is_some(), infer]
+            .iter()
+            .filter(|b| **b)
+            .count();
+        if chosen != 1 {
+            return Err(ConnectError::config(
+                "value.schema.infer",
+                "set exactly one of value.schema.subject, value.schema and value.schema.infer=true",
+            ));
+        }
+        let schema = match (subject, inline) {
+            (Some(s), _) => SchemaSource::Subject(s),
+            (_, Some(schema)) => SchemaSource::Inline {
+                schema,
+                schema_type: def
+                    .get_string(config, "value.schema.type")?
+                    .trim()
+                    .to_ascii_uppercase(),
+            },
+            _ => SchemaSource::Infer,
+        };
+        let max_body_bytes = match non_empty("http.max.body.bytes") {
+            None => None,
+            Some(_) => {
+                let n = def.get_long(config, "http.max.body.bytes")?;
+                Some(usize::try_from(n).ok().filter(|n| *n > 0).ok_or_else(|| {
+                    ConnectError::config(
+                        "http.max.body.bytes",
+                        format!("Invalid value {n} for configuration http.max.body.bytes: Value must be at least 1"),
+                    )
+                })?)
+            }
+        };
+        let inflight = def.get_int(config, "http.max.inflight.requests")?;
+        let max_inflight_requests = usize::try_from(inflight).ok().filter(|n| *n > 0).ok_or_else(|| {
+            ConnectError::config(
+                "http.max.inflight.requests",
+                format!("Invalid value {inflight} for configuration http.max.inflight.requests: Value must be at least 1"),
+            )
+        })?;
+        Ok(HttpSourceConfig {
+            topic,
+            schema,
+            max_body_bytes,
+            max_inflight_requests,
+            tolerate_errors: config.get("errors.tolerance").is_some_and(|t| t.trim() == "all"),
+            dead_letter_topic: non_empty("errors.deadletterqueue.topic.name"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn exactly_one_schema_source() {
+        let c = HttpSourceConfig::new(&cfg(&[("topic", "t"), ("value.schema.infer", "true")]));
+        assert_eq!(c.map(|c| c.schema).ok(), Some(SchemaSource::Infer));
+        let none = HttpSourceConfig::new(&cfg(&[("topic", "t")]));
+        assert!(none.is_err_and(|e| e.message.starts_with("value.schema.infer: set exactly one")));
+        let two = HttpSourceConfig::new(&cfg(&[
+            ("topic", "t"),
+            ("value.schema.infer", "true"),
+            ("value.schema.subject", "s"),
+        ]));
+        assert!(two.is_err());
+        let inline = HttpSourceConfig::new(&cfg(&[("topic", "t"), ("value.schema", "\"long\"")]));
+        assert!(inline.is_ok_and(|c| c.schema
+            == SchemaSource::Inline {
+                schema: "\"long\"".into(),
+                schema_type: "AVRO".into()
+            }));
+    }
+
+    #[test]
+    fn limits_must_be_positive() {
+        let c = HttpSourceConfig::new(&cfg(&[
+            ("topic", "t"),
+            ("value.schema.infer", "true"),
+            ("http.max.body.bytes", "0"),
+        ]));
+        assert!(c.is_err_and(|e| e.message.starts_with("http.max.body.bytes")));
+        let c = HttpSourceConfig::new(&cfg(&[
+            ("topic", "t"),
+            ("value.schema.infer", "true"),
+            ("http.max.body.bytes", "1024"),
+            ("errors.tolerance", "all"),
+            ("errors.deadletterqueue.topic.name", "dlq"),
+        ]));
+        assert!(c.is_ok_and(|c| c.max_body_bytes == Some(1024)
+            && c.tolerate_errors
+            && c.dead_letter_topic.as_deref() == Some("dlq")));
+    }
+}

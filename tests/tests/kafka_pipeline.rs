@@ -1,0 +1,218 @@
+//! The file connectors on Kafka: a real `weir` with `bootstrap.servers` pointing at a real tansu
+//! broker (one per test). file -> Kafka -> file, status, pause / resume, the offsets API of a
+//! stopped sink, restarts after SIGTERM (nothing twice) and kill -9 (nothing lost), and a clear
+//! exit when the cluster cannot be reached.
+
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::time::Duration;
+
+use tests::{Kafka, Weir, WeirConfig, json, read_lines, run_to_exit, temp_dir, wait_lines, wait_until};
+
+fn write_numbered(path: &Path, from: usize, to: usize) {
+    let mut text = String::with_capacity((to - from) * 12);
+    for i in from..to {
+        text.push_str(&format!("line-{i:07}\n"));
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
+    std::io::Write::write_all(&mut file, text.as_bytes()).unwrap();
+}
+
+fn numbered(from: usize, to: usize) -> Vec<String> {
+    (from..to).map(|i| format!("line-{i:07}")).collect()
+}
+
+fn config(dir: &Path, kafka: &Kafka) -> WeirConfig {
+    let mut config = WeirConfig::new(dir);
+    config.worker = format!(
+        "bootstrap.servers={}\noffset.flush.interval.ms=200\n",
+        kafka.bootstrap()
+    );
+    config
+}
+
+fn pipeline(weir: &Weir, input: &Path, output: &Path) {
+    weir.create(
+        "src",
+        json!({"connector.class": "FileStreamSource", "file": input.display().to_string(),
+        "topic": "numbers", "batch.size": "500"}),
+    );
+    weir.create(
+        "sink",
+        json!({"connector.class": "FileStreamSink", "file": output.display().to_string(),
+        "topics": "numbers"}),
+    );
+}
+
+#[test]
+fn a_file_is_copied_through_kafka_with_status_pause_and_sink_offsets() {
+    let kafka = Kafka::start();
+    let dir = temp_dir();
+    let input = dir.path().join("in.txt");
+    let output = dir.path().join("out.txt");
+    write_numbered(&input, 0, 5_000);
+    let weir = Weir::start(&config(dir.path(), &kafka));
+    pipeline(&weir, &input, &output);
+    assert_eq!(
+        wait_lines(&output, 5_000, Duration::from_secs(60)),
+        numbered(0, 5_000)
+    );
+    weir.wait_state("src", "RUNNING");
+    weir.wait_state("sink", "RUNNING");
+    let (_, topics) = weir.get("/connectors/src/topics");
+    assert_eq!(topics["src"]["topics"], json!(["numbers"]), "{topics}");
+
+    // Paused: nothing more is written; resumed: the rest comes.
+    assert_eq!(weir.put("/connectors/sink/pause", &json!({})).0, 202);
+    weir.wait_state("sink", "PAUSED");
+    write_numbered(&input, 5_000, 5_100);
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(read_lines(&output).len(), 5_000, "a paused sink writes nothing");
+    assert_eq!(weir.put("/connectors/sink/resume", &json!({})).0, 202);
+    assert_eq!(
+        wait_lines(&output, 5_100, Duration::from_secs(60)),
+        numbered(0, 5_100)
+    );
+
+    // The offsets of a stopped sink live in its Kafka consumer group.
+    assert_eq!(weir.put("/connectors/sink/stop", &json!({})).0, 202);
+    weir.wait_state("sink", "STOPPED");
+    let (status, offsets) = weir.get("/connectors/sink/offsets");
+    assert_eq!(status, 200, "{offsets}");
+    assert_eq!(
+        offsets["offsets"],
+        json!([{"partition": {"kafka_topic": "numbers", "kafka_partition": 0},
+                "offset": {"kafka_offset": 5_100}}]),
+        "{offsets}"
+    );
+    // Moved back by 40: those 40 lines are written again after the resume.
+    let (status, body) = weir.patch(
+        "/connectors/sink/offsets",
+        &json!({"offsets": [{"partition": {"kafka_topic": "numbers", "kafka_partition": 0},
+                             "offset": {"kafka_offset": 5_060}}]}),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        weir.get("/connectors/sink/offsets").1["offsets"][0]["offset"]["kafka_offset"],
+        5_060
+    );
+    assert_eq!(weir.put("/connectors/sink/resume", &json!({})).0, 202);
+    weir.wait_state("sink", "RUNNING");
+    let lines = wait_lines(&output, 5_140, Duration::from_secs(60));
+    assert_eq!(lines[5_100..], numbered(5_060, 5_100)[..]);
+
+    // Reset: the group's offsets are gone and a resumed sink copies the topic from the start.
+    assert_eq!(weir.put("/connectors/sink/stop", &json!({})).0, 202);
+    weir.wait_state("sink", "STOPPED");
+    let (status, body) = weir.delete("/connectors/sink/offsets");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(weir.get("/connectors/sink/offsets").1["offsets"], json!([]));
+    assert_eq!(weir.put("/connectors/sink/resume", &json!({})).0, 202);
+    let lines = wait_lines(&output, 5_140 + 5_100, Duration::from_secs(60));
+    assert_eq!(lines[5_140..], numbered(0, 5_100)[..]);
+    let status = weir.terminate();
+    assert!(status.success(), "SIGTERM exits 0, got {status:?}");
+}
+
+#[test]
+fn sigterm_mid_copy_then_restart_gives_every_line_exactly_once_in_order() {
+    const LINES: usize = 60_000;
+    let kafka = Kafka::start();
+    let dir = temp_dir();
+    let input = dir.path().join("in.txt");
+    let output = dir.path().join("out.txt");
+    write_numbered(&input, 0, LINES);
+    let weir = Weir::start(&config(dir.path(), &kafka));
+    pipeline(&weir, &input, &output);
+    assert!(wait_until(Duration::from_secs(60), || read_lines(&output).len() > 1_000));
+    let status = weir.terminate();
+    assert!(status.success(), "SIGTERM exits 0, got {status:?}");
+    let copied_at_stop = read_lines(&output).len();
+
+    let weir = Weir::start(&config(dir.path(), &kafka));
+    write_numbered(&input, LINES, LINES + 10);
+    wait_lines(&output, LINES + 10, Duration::from_secs(120));
+    std::thread::sleep(Duration::from_millis(1500));
+    let lines = read_lines(&output);
+    assert_eq!(
+        lines.len(),
+        LINES + 10,
+        "no duplicates after a graceful restart (had {copied_at_stop} at stop)"
+    );
+    assert!(lines == numbered(0, LINES + 10), "every line once, in order");
+    drop(weir);
+}
+
+#[test]
+fn kill_9_mid_copy_then_restart_loses_nothing() {
+    const LINES: usize = 100_000;
+    let kafka = Kafka::start();
+    let dir = temp_dir();
+    let input = dir.path().join("in.txt");
+    let output = dir.path().join("out.txt");
+    write_numbered(&input, 0, LINES);
+    // Static group membership (Kafka's KIP-345, passed through as consumer.*): the restarted
+    // sink takes the killed member's place at once. Without it a restart waits for the dead
+    // member's session to time out, and tansu 0.6.0 never times it out.
+    let mut config = config(dir.path(), &kafka);
+    config
+        .worker
+        .push_str("consumer.group.instance.id=weir-kill9-test\n");
+    let weir = Weir::start(&config);
+    pipeline(&weir, &input, &output);
+    assert!(wait_until(Duration::from_secs(60), || read_lines(&output).len() > 1_000));
+    weir.kill9();
+    let at_kill = read_lines(&output).len();
+
+    let weir = Weir::start(&config);
+    let expected: HashSet<String> = numbered(0, LINES).into_iter().collect();
+    let mut seen = HashSet::new();
+    let complete = wait_until(Duration::from_secs(180), || {
+        seen = read_lines(&output).into_iter().collect::<HashSet<_>>();
+        expected.is_subset(&seen)
+    });
+    let missing = expected.difference(&seen).count();
+    assert!(
+        complete,
+        "{missing} lines lost after kill -9 (output had {at_kill} lines at the kill)\nweir logs:\n{}",
+        weir.logs()
+    );
+    eprintln!(
+        "kill -9 at {at_kill} lines; duplicates after restart: {}",
+        read_lines(&output).len() - LINES
+    );
+    assert_eq!(seen.len(), LINES, "no line that was never written appears");
+}
+
+#[test]
+fn an_unreachable_cluster_stops_the_worker_with_a_line_naming_bootstrap_servers() {
+    let dir = temp_dir();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap();
+    std::fs::write(
+        dir.path().join("worker.properties"),
+        format!("listeners=http://127.0.0.1:0\nbootstrap.servers=127.0.0.1:{port}\n"),
+    )
+    .unwrap();
+    let exited = run_to_exit(
+        dir.path(),
+        &["standalone", "worker.properties"],
+        Duration::from_secs(60),
+    );
+    assert!(!exited.status.success());
+    assert!(
+        exited.stderr.contains(&format!(
+            "cannot reach the Kafka cluster at bootstrap.servers=127.0.0.1:{port}"
+        )),
+        "{}",
+        exited.stderr
+    );
+}
