@@ -7,7 +7,10 @@
 # kafka: the worker runs with bootstrap.servers on a tansu broker (scripts/tansu.sh, in-memory
 # storage), and raw rdkafka (gateway/examples/kafka_produce_raw.rs) first produces the same
 # number of pre-encoded records to the same broker; the ratio is printed.
-# CARGO may name a wrapper (e.g. CARGO="flock /tmp/weir-cargo.lock cargo").
+# CARGO may name a wrapper (e.g. CARGO="flock /tmp/weir-cargo.lock cargo"); WEIR_BENCH_SKIP_BUILD=1
+# runs what is built (build under the shared lock, run outside it). WEIR_BENCH_WORKER adds
+# worker.properties lines (e.g. WEIR_BENCH_WORKER=$'producer.linger.ms=5'). WEIR_BENCH_PERF=FILE
+# records the worker with `perf record -g` while the load runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -18,7 +21,9 @@ connections=${2:-4}
 converter=${3:-JsonConverter}
 log=${4:-embedded}
 
-$cargo_cmd build -q --release -p gateway --bin weir --example ingest_load --example kafka_produce_raw
+if [ -z "${WEIR_BENCH_SKIP_BUILD:-}" ]; then
+  $cargo_cmd build -q --release -p gateway --bin weir --example ingest_load --example kafka_produce_raw
+fi
 
 tmp=$(mktemp -d)
 pid=""; broker=""
@@ -28,7 +33,7 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-printf 'listeners=http://127.0.0.1:0\ndata.dir=%s/data\n' "$tmp" > "$tmp/worker.properties"
+printf 'listeners=http://127.0.0.1:0\ndata.dir=%s/data\n%s\n' "$tmp" "${WEIR_BENCH_WORKER:-}" > "$tmp/worker.properties"
 raw_rate=""
 if [ "$log" = kafka ]; then
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -57,8 +62,26 @@ for _ in $(seq 1 100); do
 done
 
 echo "== $converter, $log log, $connections connections"
+perf_pid=""
+if [ -n "${WEIR_BENCH_PERF:-}" ]; then
+  # WEIR_BENCH_PERF_ALL=1: the whole machine (worker, broker, load generator), else the worker.
+  if [ -n "${WEIR_BENCH_PERF_ALL:-}" ]; then target_args=(-a); else target_args=(-p "$pid"); fi
+  perf record -F 499 -g "${target_args[@]}" -o "$WEIR_BENCH_PERF" > /dev/null 2>&1 &
+  perf_pid=$!
+  sleep 0.5
+fi
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+cpu_before=$(cpu_ticks "$pid")
+broker_before=""; [ -n "$broker" ] && broker_before=$(cpu_ticks "$broker")
 line=$("$target/release/examples/ingest_load" "$url" customers-in "$records" 1000 "$connections" | tail -n1)
+cpu_after=$(cpu_ticks "$pid")
+if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
 echo "$line"
+hz=$(getconf CLK_TCK)
+echo "worker CPU: $(python3 -c "print(f'{($cpu_after - $cpu_before) / $hz:.2f} s = {($cpu_after - $cpu_before) / $hz * 1e6 / $records:.2f} us per record')")"
+if [ -n "$broker_before" ]; then
+  echo "broker CPU: $(python3 -c "print(f'{($(cpu_ticks "$broker") - $broker_before) / $hz:.2f} s')")"
+fi
 if [ -n "$raw_rate" ]; then
   rate=$(echo "$line" | sed -E 's/.*: ([0-9]+) records\/s.*/\1/')
   echo "weir / raw rdkafka = $(python3 -c "print(f'{$rate / $raw_rate:.0%}')")"

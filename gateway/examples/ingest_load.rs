@@ -52,12 +52,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let batches = records.div_ceil(batch_size);
+    // Every body is built before the clock starts (as the raw rdkafka baseline pre-encodes its
+    // records): the load generator shares the worker's cores, so it should only send.
+    let bodies: Arc<Vec<bytes::Bytes>> = Arc::new(
+        (0..batches)
+            .map(|i| {
+                let first = i * batch_size;
+                bytes::Bytes::from(batch(first, batch_size.min(records - first)))
+            })
+            .collect(),
+    );
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut workers = Vec::new();
     for _ in 0..connections {
         let next = next.clone();
         let endpoint = endpoint.clone();
+        let bodies = bodies.clone();
         // One client per worker: one keep-alive connection each.
         let client = reqwest::Client::builder().pool_max_idle_per_host(1).build()?;
         workers.push(tokio::spawn(async move {
@@ -69,7 +80,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
                 let first = i * batch_size;
                 let n = batch_size.min(records - first);
-                let body = batch(first, n);
+                let expected = format!("{{\"accepted\":{n}}}");
+                let Some(body) = bodies.get(i) else {
+                    return Err(format!("batch {i} was not built"));
+                };
                 loop {
                     let resp = client
                         .post(&endpoint)
@@ -81,7 +95,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     let status = resp.status().as_u16();
                     let text = resp.text().await.map_err(|e| e.to_string())?;
                     match status {
-                        200 if text == format!("{{\"accepted\":{n}}}") => break,
+                        200 if text == expected => break,
                         429 | 503 => {
                             retried += 1;
                             tokio::time::sleep(std::time::Duration::from_millis(20)).await;

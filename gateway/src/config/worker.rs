@@ -181,6 +181,34 @@ fn converter_setting(raw: &BTreeMap<String, String>, prefix: &str) -> ConverterS
     }
 }
 
+/// The class and sub-keys of a connector's `key.converter` / `value.converter` (`key`): its own
+/// when it sets one, else the worker's; the worker's `schema.registry.url` applies to every
+/// converter that names none.
+pub fn connector_converter(
+    connector: &BTreeMap<String, String>,
+    worker: &WorkerConfig,
+    key: &str,
+    is_key: bool,
+) -> ConverterSetting {
+    let (class, mut props) = match connector.get(key).filter(|c| !c.trim().is_empty()) {
+        Some(class) => (class.clone(), strip_prefix(connector, key)),
+        None => {
+            let setting = if is_key {
+                &worker.key_converter
+            } else {
+                &worker.value_converter
+            };
+            (setting.class.clone(), setting.props.clone())
+        }
+    };
+    if let Some(url) = &worker.schema_registry_url
+        && !props.contains_key("schema.registry.url")
+    {
+        props.insert("schema.registry.url".to_owned(), url.clone());
+    }
+    ConverterSetting { class, props }
+}
+
 /// Sub-keys `{prefix}.x` as `x`.
 pub fn strip_prefix(raw: &BTreeMap<String, String>, prefix: &str) -> BTreeMap<String, String> {
     let dotted = format!("{prefix}.");

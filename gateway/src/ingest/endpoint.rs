@@ -16,11 +16,13 @@ use std::time::Instant;
 use bytes::Bytes;
 use formats::Converter;
 use parking_lot::Mutex;
-use schemas::{ConnectError, Data, ErrorKind, Schema};
+use schemas::{ConnectError, Data, ErrorKind, Schema, Value};
 use sources::http::body::{self, Framing};
-use sources::http::{HttpSourceConfig, SchemaSource, batch, infer};
+use sources::http::{HttpSourceConfig, SchemaSource, batch};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use super::check;
+use super::schema::FixedSchema;
 use crate::log::{Log, LogError, LogRecord};
 use crate::metrics::TaskMetrics;
 use crate::runtime::task::{Origin, TopicSet, push_error_headers};
@@ -71,8 +73,11 @@ pub struct HttpEndpoint {
     inflight: Arc<Semaphore>,
     /// False while the task is paused or stopping: pushes are turned away.
     open: AtomicBool,
-    /// The current schema: fixed (subject / inline) or the latest inferred one.
-    schema: Mutex<Option<Arc<Schema>>>,
+    /// With value.schema.infer: the schema so far (None before the first written push).
+    inferred: Mutex<Option<Arc<Schema>>>,
+    /// With value.schema or value.schema.subject: the schema and the converter writing it.
+    fixed: Option<FixedSchema>,
+    key_converter: Arc<dyn Converter>,
     /// The worker's `http.max.body.bytes` when the connector does not set its own.
     default_max_body: usize,
     topics: TopicSet,
@@ -86,8 +91,9 @@ pub struct EndpointParts {
     pub config: HttpSourceConfig,
     pub log: Arc<dyn Log>,
     pub value_converter: Arc<dyn Converter>,
+    pub key_converter: Arc<dyn Converter>,
     pub metrics: TaskMetrics,
-    pub fixed_schema: Option<Arc<Schema>>,
+    pub fixed: Option<FixedSchema>,
     pub default_max_body: usize,
     pub topics: TopicSet,
     pub store: StateStore,
@@ -104,7 +110,9 @@ impl HttpEndpoint {
             log: parts.log,
             value_converter: parts.value_converter,
             metrics: parts.metrics,
-            schema: Mutex::new(parts.fixed_schema),
+            inferred: Mutex::new(None),
+            fixed: parts.fixed,
+            key_converter: parts.key_converter,
             default_max_body: parts.default_max_body,
             topics: parts.topics,
             store: parts.store,
@@ -152,71 +160,43 @@ impl HttpEndpoint {
     /// Handles one push. The caller holds a permit from [`HttpEndpoint::admit`].
     pub async fn push(&self, body: &[u8], framing: Framing) -> Result<Pushed, PushError> {
         let started = Instant::now();
-        let raw = body::split(body, framing).map_err(|e| PushError::Body(e.0))?;
-        self.metrics.read.inc_by(raw.len() as u64);
-        let parsed = batch::parse(&raw);
-        let base = self.schema.lock().clone();
-        let schema = match (&self.config.schema, &base) {
-            (SchemaSource::Infer, _) => {
-                let refs: Vec<Option<&serde_json::Value>> = parsed.iter().map(|p| p.as_ref().ok()).collect();
-                infer::widen(base.as_ref(), &refs)
-            }
-            (_, Some(fixed)) => Some(fixed.clone()),
-            (_, None) => None,
-        };
+        let base = self.inferred.lock().clone();
+        let (checked, raw) = self.check(base.as_ref(), body, framing).await?;
+        let total = checked.values.len();
+        self.metrics.read.inc_by(total as u64);
         let mut errors: Vec<RecordError> = Vec::new();
-        let mut records: Vec<LogRecord> = Vec::with_capacity(raw.len());
-        match &schema {
-            None => {
-                // Inference found no JSON object to learn from: every record is refused.
-                for (index, p) in parsed.iter().enumerate() {
-                    let message = match p {
-                        Err(e) => e.clone(),
-                        Ok(json) => format!(
-                            "expected a JSON object, got {}",
-                            schemas::json::json_type_name(json).to_ascii_lowercase()
-                        ),
-                    };
-                    errors.push(RecordError { index, message });
-                }
-            }
-            Some(schema) => {
-                let values = batch::to_values(schema, &parsed);
-                drop(parsed);
-                if !self.config.tolerate_errors {
-                    errors.extend(values.iter().enumerate().filter_map(|(index, v)| {
-                        v.as_ref().err().map(|m| RecordError {
-                            index,
-                            message: m.clone(),
-                        })
-                    }));
-                    if !errors.is_empty() {
-                        return Err(self.refused(raw.len(), errors));
-                    }
-                }
-                for (index, value) in values.into_iter().enumerate() {
-                    let encoded = match value {
-                        Ok(value) => {
-                            let data = Data::new(Some(schema.clone()), value);
-                            self.value_converter
-                                .from_connect(&self.config.topic, Some(&data))
-                                .await
-                                .map_err(|e| e.message)
-                        }
-                        Err(m) => Err(m),
-                    };
-                    match encoded {
-                        Ok(value) => records.push(LogRecord {
-                            value,
-                            ..LogRecord::default()
-                        }),
-                        Err(message) => errors.push(RecordError { index, message }),
-                    }
-                }
+        if !self.config.tolerate_errors && checked.has_refusals() {
+            errors.extend(checked.values.iter().enumerate().filter_map(|(index, v)| {
+                v.as_ref().err().map(|m| RecordError {
+                    index,
+                    message: m.clone(),
+                })
+            }));
+            return Err(self.refused(total, errors));
+        }
+        let mut records: Vec<LogRecord> = Vec::with_capacity(total);
+        let converter = self
+            .fixed
+            .as_ref()
+            .map_or(&self.value_converter, |f| f.converter());
+        let schema = checked.schema;
+        let key = match (&self.config.key_field, &schema) {
+            (Some(name), Some(schema)) => schema.field(name).map(|f| (f.index, f.schema.clone())),
+            _ => None,
+        };
+        for (index, value) in checked.values.into_iter().enumerate() {
+            let record = match (value, &schema) {
+                (Ok(value), Some(schema)) => self.encode(converter, schema, key.as_ref(), value).await,
+                (Ok(_), None) => Err("no schema".to_owned()),
+                (Err(m), _) => Err(m),
+            };
+            match record {
+                Ok(record) => records.push(record),
+                Err(message) => errors.push(RecordError { index, message }),
             }
         }
         if !errors.is_empty() && !self.config.tolerate_errors {
-            return Err(self.refused(raw.len(), errors));
+            return Err(self.refused(total, errors));
         }
         let accepted = records.len();
         if accepted > 0 {
@@ -225,7 +205,7 @@ impl HttpEndpoint {
             // Written with this schema: it becomes the base of the next inference, unless a
             // concurrent push already moved it on.
             if let (SchemaSource::Infer, Some(schema)) = (&self.config.schema, schema) {
-                let mut current = self.schema.lock();
+                let mut current = self.inferred.lock();
                 let unchanged = match (&*current, &base) {
                     (Some(c), Some(b)) => Arc::ptr_eq(c, b),
                     (None, None) => true,
@@ -237,6 +217,11 @@ impl HttpEndpoint {
             }
         }
         if !errors.is_empty() {
+            // The records as pushed: cut now if the one-pass read did not need to.
+            let raw = match raw {
+                Some(raw) => raw,
+                None => body::split(body, framing).map_err(|e| PushError::Body(e.0))?,
+            };
             self.dead_letter(&raw, &errors).await?;
         }
         self.metrics.written.inc_by(accepted as u64);
@@ -248,6 +233,93 @@ impl HttpEndpoint {
             accepted,
             rejected: errors,
             tolerate_errors: self.config.tolerate_errors,
+        })
+    }
+
+    /// The push's records under the connector's schema, and the body cut into records (None
+    /// when a JSON array was read in one pass). With `value.schema.subject`, records the cached
+    /// version refuses make the endpoint read the subject's latest version at once, and check
+    /// them again under it when it is newer.
+    async fn check<'b>(
+        &self,
+        base: Option<&Arc<Schema>>,
+        body: &'b [u8],
+        framing: Framing,
+    ) -> Result<(check::Checked, Option<Vec<&'b [u8]>>), PushError> {
+        let loaded = match &self.fixed {
+            Some(fixed) => Some(fixed.current().await),
+            None => None,
+        };
+        // The common case: a JSON array whose records all fit the current schema.
+        let one_pass = match &loaded {
+            Some(l) if l.validator.is_none() => Some(&l.schema),
+            Some(_) => None,
+            None => base,
+        };
+        if framing == Framing::Json
+            && let Some(schema) = one_pass
+            && let Some(values) = batch::fast_array(schema, body)
+        {
+            let checked = check::Checked {
+                schema: Some(schema.clone()),
+                values: values.into_iter().map(Ok).collect(),
+            };
+            return Ok((checked, None));
+        }
+        let raw = body::split(body, framing).map_err(|e| PushError::Body(e.0))?;
+        let checked = match (&self.fixed, loaded) {
+            (Some(fixed), Some(loaded)) => {
+                let checked = check::fixed(&loaded, &raw);
+                if checked.has_refusals()
+                    && let Some(newer) = fixed.reread().await
+                {
+                    check::fixed(&newer, &raw)
+                } else {
+                    checked
+                }
+            }
+            _ => check::inferred(base, &raw),
+        };
+        Ok((checked, Some(raw)))
+    }
+
+    /// One record's log form: its value through the value converter, and with `key.field` the
+    /// field's value through the key converter (a null field: no key).
+    async fn encode(
+        &self,
+        converter: &Arc<dyn Converter>,
+        schema: &Arc<Schema>,
+        key: Option<&(usize, Arc<Schema>)>,
+        value: Value,
+    ) -> Result<LogRecord, String> {
+        let key = match (key, &value) {
+            (Some((index, key_schema)), Value::Struct(fields)) => match fields.get(*index) {
+                None | Some(Value::Null) => None,
+                Some(k) => {
+                    let data = Data::new(Some(key_schema.clone()), k.clone());
+                    self.key_converter
+                        .from_connect(&self.config.topic, Some(&data))
+                        .await
+                        .map_err(|e| {
+                            format!(
+                                "key.field {}: {}",
+                                self.config.key_field.as_deref().unwrap_or_default(),
+                                e.message
+                            )
+                        })?
+                }
+            },
+            _ => None,
+        };
+        let data = Data::new(Some(schema.clone()), value);
+        let value = converter
+            .from_connect(&self.config.topic, Some(&data))
+            .await
+            .map_err(|e| e.message)?;
+        Ok(LogRecord {
+            key,
+            value,
+            ..LogRecord::default()
         })
     }
 

@@ -1,6 +1,9 @@
 //! HTTP ingestion: records pushed to the worker and written to topics.
 //!
-//! - [`endpoint`]: one running `HttpSource`'s push path (cut, infer, check, convert, append).
+//! - [`endpoint`]: one running `HttpSource`'s push path (cut, check, convert, append); `check`
+//!   turns a push's records into Connect values under the inferred or fixed schema.
+//! - [`schema`]: a fixed value schema (`value.schema`, `value.schema.subject`), kept current,
+//!   and the converter that writes records with exactly that schema.
 //! - [`task`]: the `HttpSource` task: opens the endpoint while RUNNING, closes it on pause and
 //!   stop (after the pushes in flight have finished).
 //! - [`http`]: `POST /ingest/{connector}` and its answers.
@@ -9,9 +12,11 @@
 //! What must stay true: a push is answered 200 only after its records were appended and the
 //! log said they are durable; a refused push writes nothing (with `errors.tolerance=none`).
 
+mod check;
 pub mod endpoint;
 pub mod http;
 pub mod rest_proxy;
+pub mod schema;
 pub mod task;
 
 use std::collections::HashMap;

@@ -17,7 +17,7 @@ use super::task::{Control, TaskContext};
 use super::validate::{Validation, validate};
 use super::{ConnectorEntry, Runtime, RuntimeError, RuntimeResult, TaskSlot, sink_task, source_task};
 use crate::config::providers::resolve_all;
-use crate::config::worker::strip_prefix;
+use crate::config::worker::connector_converter;
 use crate::log::Subscription;
 use crate::plugins::{self, ConnectorType, Factory};
 use crate::state::TargetState;
@@ -430,25 +430,9 @@ impl Runtime {
         let plugin = plugins::find(class).ok_or_else(|| plugins::unknown_class_message(class))?;
         let worker = &self.shared.worker;
         let converter = |key: &str, is_key: bool| {
-            let (class, props) = match resolved.get(key).filter(|c| !c.trim().is_empty()) {
-                Some(class) => (class.clone(), strip_prefix(&resolved, key)),
-                None => {
-                    let setting = if is_key {
-                        &worker.key_converter
-                    } else {
-                        &worker.value_converter
-                    };
-                    (setting.class.clone(), setting.props.clone())
-                }
-            };
-            let mut props = props;
-            // The worker's `schema.registry.url` applies to every converter that names none.
-            if let Some(url) = &worker.schema_registry_url
-                && !props.contains_key("schema.registry.url")
-            {
-                props.insert("schema.registry.url".to_owned(), url.clone());
-            }
-            formats::build_converter(&class, &props, is_key, &self.shared.converters).map_err(|e| e.message)
+            let setting = connector_converter(&resolved, worker, key, is_key);
+            formats::build_converter(&setting.class, &setting.props, is_key, &self.shared.converters)
+                .map_err(|e| e.message)
         };
         let key_converter = converter("key.converter", true)?;
         let value_converter = converter("value.converter", false)?;

@@ -27,8 +27,65 @@ pub(crate) fn supported(schema: &Schema) -> bool {
 
 /// Parses `bytes` under `schema`; None when the slow path must decide (including every error).
 pub(crate) fn parse(schema: &Schema, bytes: &[u8], options: &JsonOptions) -> Option<Value> {
+    parse_with(schema, bytes, options, false)
+}
+
+/// As [`parse`], and also None when an object has a key its struct schema lacks (the caller
+/// refuses such records instead of dropping the field).
+pub(crate) fn parse_known_fields(schema: &Schema, bytes: &[u8], options: &JsonOptions) -> Option<Value> {
+    parse_with(schema, bytes, options, true)
+}
+
+/// A JSON array of values of `schema`, as [`parse_known_fields`] reads each.
+pub(crate) fn parse_array_known_fields(
+    schema: &Schema,
+    bytes: &[u8],
+    options: &JsonOptions,
+) -> Option<Vec<Value>> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = Seed { schema, options }.deserialize(&mut de).ok()?;
+    let seed = Seed {
+        schema,
+        options,
+        deny_unknown: true,
+    };
+    let values = Elements(seed).deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    Some(values)
+}
+
+/// The elements of a JSON array, each read with the seed.
+struct Elements<'a>(Seed<'a>);
+
+impl<'de> DeserializeSeed<'de> for Elements<'_> {
+    type Value = Vec<Value>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Value>, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Elements<'_> {
+    type Value = Vec<Value>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Value>, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(64));
+        while let Some(v) = seq.next_element_seed(self.0)? {
+            out.push(v);
+        }
+        Ok(out)
+    }
+}
+
+fn parse_with(schema: &Schema, bytes: &[u8], options: &JsonOptions, deny_unknown: bool) -> Option<Value> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = Seed {
+        schema,
+        options,
+        deny_unknown,
+    }
+    .deserialize(&mut de)
+    .ok()?;
     de.end().ok()?;
     Some(value)
 }
@@ -37,6 +94,8 @@ pub(crate) fn parse(schema: &Schema, bytes: &[u8], options: &JsonOptions) -> Opt
 struct Seed<'a> {
     schema: &'a Schema,
     options: &'a JsonOptions,
+    /// Give up on an object key the struct schema lacks (instead of skipping its value).
+    deny_unknown: bool,
 }
 
 /// Any error: the message is never shown (the slow path reports), so keep it cheap.
@@ -186,12 +245,17 @@ impl<'de> Visitor<'de> for Composite<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let Seed { schema, options } = self.0;
+        let Seed {
+            schema,
+            options,
+            deny_unknown,
+        } = self.0;
         match schema.kind {
             SchemaKind::Array => {
                 let item = Seed {
                     schema: schema.value_schema.as_deref().ok_or_else(give_up::<A::Error>)?,
                     options,
+                    deny_unknown,
                 };
                 let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(4));
                 while let Some(v) = seq.next_element_seed(item)? {
@@ -209,10 +273,12 @@ impl<'de> Visitor<'de> for Composite<'_> {
                     Seed {
                         schema: key_schema,
                         options,
+                        deny_unknown,
                     },
                     Seed {
                         schema: value_schema,
                         options,
+                        deny_unknown,
                     },
                 );
                 let mut out = Vec::new();
@@ -226,7 +292,11 @@ impl<'de> Visitor<'de> for Composite<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let Seed { schema, options } = self.0;
+        let Seed {
+            schema,
+            options,
+            deny_unknown,
+        } = self.0;
         match schema.kind {
             SchemaKind::Map => {
                 let key_schema = schema.key_schema.as_deref().ok_or_else(give_up::<A::Error>)?;
@@ -237,6 +307,7 @@ impl<'de> Visitor<'de> for Composite<'_> {
                 let value = Seed {
                     schema: value_schema,
                     options,
+                    deny_unknown,
                 };
                 let mut out: Vec<(Value, Value)> = Vec::new();
                 while let Some(k) = map.next_key::<String>()? {
@@ -257,7 +328,10 @@ impl<'de> Visitor<'de> for Composite<'_> {
                 Ok(Value::Map(out))
             }
             SchemaKind::Struct => {
-                let mut slots: Vec<Option<Value>> = vec![None; schema.fields.len()];
+                // One allocation per struct: the values in place, nulls until seen.
+                let n = schema.fields.len();
+                let mut out: Vec<Value> = vec![Value::Null; n];
+                let mut seen = Seen::new(n);
                 let mut expected_next = 0;
                 while let Some(key) = map.next_key::<KeyBuf<'_>>()? {
                     // Fields usually arrive in schema order: try the next one before searching.
@@ -265,33 +339,69 @@ impl<'de> Visitor<'de> for Composite<'_> {
                         Some(f) if f.name == key.0 => Some(expected_next),
                         _ => schema.fields.iter().position(|f| f.name == key.0),
                     };
-                    match index {
-                        Some(i) => {
-                            slots[i] = Some(map.next_value_seed(Seed {
+                    match (index, out.get_mut(index.unwrap_or(n))) {
+                        (Some(i), Some(slot)) => {
+                            *slot = map.next_value_seed(Seed {
                                 schema: &schema.fields[i].schema,
                                 options,
-                            })?);
+                                deny_unknown,
+                            })?;
+                            seen.set(i);
                             expected_next = i + 1;
                         }
-                        None => {
+                        _ if deny_unknown => return Err(give_up()),
+                        _ => {
                             map.next_value::<IgnoredAny>()?;
                         }
                     }
                 }
-                let mut out = Vec::with_capacity(slots.len());
-                for (slot, field) in slots.into_iter().zip(&schema.fields) {
-                    out.push(match slot {
-                        Some(v) => v,
-                        None => Seed {
+                for ((i, slot), field) in out.iter_mut().enumerate().zip(&schema.fields) {
+                    if !seen.get(i) {
+                        *slot = Seed {
                             schema: &field.schema,
                             options,
+                            deny_unknown,
                         }
-                        .visit_unit()?,
-                    });
+                        .visit_unit()?;
+                    }
                 }
                 Ok(Value::Struct(out))
             }
             _ => Err(give_up()),
+        }
+    }
+}
+
+/// Which fields of a struct were present: bits for up to 64 fields, else a flag each.
+enum Seen {
+    Small(u64),
+    Large(Vec<bool>),
+}
+
+impl Seen {
+    fn new(n: usize) -> Seen {
+        if n <= 64 {
+            Seen::Small(0)
+        } else {
+            Seen::Large(vec![false; n])
+        }
+    }
+
+    fn set(&mut self, i: usize) {
+        match self {
+            Seen::Small(bits) => *bits |= 1u64 << i,
+            Seen::Large(flags) => {
+                if let Some(f) = flags.get_mut(i) {
+                    *f = true;
+                }
+            }
+        }
+    }
+
+    fn get(&self, i: usize) -> bool {
+        match self {
+            Seen::Small(bits) => bits & (1u64 << i) != 0,
+            Seen::Large(flags) => flags.get(i).copied().unwrap_or(false),
         }
     }
 }

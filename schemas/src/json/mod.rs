@@ -136,6 +136,29 @@ pub fn from_json_bytes(
     from_json(schema, &json, options)
 }
 
+/// JSON records -> Connect values straight from the parser, for a caller that refuses fields
+/// its schema lacks (HTTP ingestion). None whenever the tree path must decide for any record:
+/// a key the schema lacks, a type mismatch, bad JSON, a Decimal; the tree path then gives the
+/// precise answer. When it is Some, each value is what [`from_json`] gives for its text.
+pub fn records_known_fields(schema: &Schema, records: &[&[u8]], options: &JsonOptions) -> Option<Vec<Value>> {
+    if !fast::supported(schema) {
+        return None;
+    }
+    records
+        .iter()
+        .map(|r| fast::parse_known_fields(schema, r, options))
+        .collect()
+}
+
+/// As [`records_known_fields`] for a JSON array of records, read in one pass (no cutting into
+/// records first).
+pub fn array_known_fields(schema: &Schema, body: &[u8], options: &JsonOptions) -> Option<Vec<Value>> {
+    if !fast::supported(schema) {
+        return None;
+    }
+    fast::parse_array_known_fields(schema, body, options)
+}
+
 /// One line of JSON for a value (no envelope; decimals as numbers, for readers).
 pub fn to_json_string(data: &Data) -> Result<String, ConnectError> {
     let options = JsonOptions {

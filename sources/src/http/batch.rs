@@ -20,6 +20,26 @@ pub fn parse(records: &[&[u8]]) -> Vec<Result<J, String>> {
         .collect()
 }
 
+/// Every record as a value of `schema` in one pass over its bytes (no JSON tree), or None when
+/// any record needs the full path: a field the schema lacks, a value of another type, bad JSON.
+/// When it is Some, it is exactly what [`parse`] then [`to_values`] give, every record valid
+/// (so with inference, the batch adds nothing to the schema).
+pub fn fast_values(schema: &Schema, records: &[&[u8]]) -> Option<Vec<Value>> {
+    if schema.kind != SchemaKind::Struct {
+        return None;
+    }
+    schemas::json::records_known_fields(schema, records, &JsonOptions::default())
+}
+
+/// As [`fast_values`] for a body that is a JSON array of records, read in one pass without
+/// cutting it into records first.
+pub fn fast_array(schema: &Schema, body: &[u8]) -> Option<Vec<Value>> {
+    if schema.kind != SchemaKind::Struct {
+        return None;
+    }
+    schemas::json::array_known_fields(schema, body, &JsonOptions::default())
+}
+
 /// Each parsed record as a value of `schema`, or why it is refused.
 pub fn to_values(schema: &Arc<Schema>, parsed: &[Result<J, String>]) -> Vec<Result<Value, String>> {
     // Decimals as numbers or base64, whatever the record holds; defaults for nulls.
@@ -129,6 +149,58 @@ mod tests {
         assert!(errors[1].contains("field id"), "{}", errors[1]);
         assert!(errors[2].starts_with("invalid JSON"), "{}", errors[2]);
         assert!(errors[3].contains("expected a JSON object"), "{}", errors[3]);
+    }
+
+    #[test]
+    fn the_one_pass_path_gives_what_the_full_path_gives_or_declines() {
+        let (schema, _) = run(
+            &[
+                r#"{"id": 1, "name": "Ada", "score": 1.5, "tags": ["a"], "address": {"zip": 150}, "vip": true}"#,
+            ],
+            None,
+        );
+        // (records, read in one pass?)
+        let batches: &[(&[&str], bool)] = &[
+            (
+                &[
+                    r#"{"id": 2, "name": "Bo", "score": 2, "tags": [], "address": {"zip": 151}, "vip": false}"#,
+                ],
+                true,
+            ),
+            (
+                &[
+                    r#"{"vip": null, "id": 3}"#,
+                    r#"{"address": null, "tags": null}"#,
+                    r#"{}"#,
+                ],
+                true,
+            ),
+            (&[r#"{"id": 9, "id": 10}"#], true),
+            (&[r#"{"id": 4, "x": null}"#], false),
+            (&[r#"{"id": 5, "address": {"zip": 1, "city": "Paris"}}"#], false),
+            (&[r#"{"id": 6.5}"#], false),
+            (&[r#"{"id": "7"}"#], false),
+            (&[r#"[1]"#], false),
+            (&[r#"{"id": 8"#], false),
+        ];
+        for (docs, one_pass) in batches {
+            let raw: Vec<&[u8]> = docs.iter().map(|d| d.as_bytes()).collect();
+            let fast = fast_values(&schema, &raw);
+            assert_eq!(fast.is_some(), *one_pass, "{docs:?}");
+            let Some(values) = fast else { continue };
+            let parsed = parse(&raw);
+            let full: Vec<Value> = to_values(&schema, &parsed)
+                .into_iter()
+                .map(|v| v.unwrap_or_else(|e| panic!("{docs:?}: {e}")))
+                .collect();
+            assert_eq!(values, full, "{docs:?}");
+            // Nothing new to infer either: widening answers the schema itself.
+            let refs: Vec<Option<&J>> = parsed.iter().map(|p| p.as_ref().ok()).collect();
+            assert!(
+                widen(Some(&schema), &refs).is_some_and(|w| Arc::ptr_eq(&w, &schema)),
+                "{docs:?}"
+            );
+        }
     }
 
     #[test]

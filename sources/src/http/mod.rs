@@ -10,6 +10,7 @@
 //! Connect value it becomes or why it is refused.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use schemas::ConnectError;
 use schemas::config::{ConfigDef, ConfigKey, ConfigType, Importance};
@@ -45,6 +46,11 @@ pub struct HttpSourceConfig {
     pub tolerate_errors: bool,
     /// `errors.deadletterqueue.topic.name`.
     pub dead_letter_topic: Option<String>,
+    /// `key.field`: the top-level record field whose value becomes the record's key.
+    pub key_field: Option<String>,
+    /// `value.schema.refresh.ms`: how old the cached latest version of `value.schema.subject`
+    /// may get before a push reads it again.
+    pub schema_refresh: Duration,
 }
 
 pub const SCHEMA_TYPES: &[&str] = &["AVRO", "PROTOBUF", "JSON"];
@@ -92,6 +98,24 @@ impl HttpSourceConfig {
                 )
                 .with_default("false")
                 .in_group(SCHEMA),
+            )
+            .define(
+                key(
+                    "value.schema.refresh.ms",
+                    ConfigType::Long,
+                    Importance::Low,
+                    "With value.schema.subject: the subject's latest version is read again when the cached one is older than this, and whenever a push has records the cached one refuses.",
+                )
+                .with_default("5000")
+                .in_group(SCHEMA),
+            )
+            .define(
+                key(
+                    "key.field",
+                    ConfigType::String,
+                    Importance::Medium,
+                    "A top-level field of the records whose value becomes the record key (converted with the key converter; the field stays in the value). A null or missing value: no key.",
+                ),
             )
             .define(
                 key(
@@ -149,13 +173,22 @@ impl HttpSourceConfig {
         }
         let schema = match (subject, inline) {
             (Some(s), _) => SchemaSource::Subject(s),
-            (_, Some(schema)) => SchemaSource::Inline {
-                schema,
-                schema_type: def
+            (_, Some(schema)) => {
+                let schema_type = def
                     .get_string(config, "value.schema.type")?
                     .trim()
-                    .to_ascii_uppercase(),
-            },
+                    .to_ascii_uppercase();
+                if !SCHEMA_TYPES.contains(&schema_type.as_str()) {
+                    return Err(ConnectError::config(
+                        "value.schema.type",
+                        format!(
+                            "Invalid value {schema_type} for configuration value.schema.type: use one of {}",
+                            SCHEMA_TYPES.join(", ")
+                        ),
+                    ));
+                }
+                SchemaSource::Inline { schema, schema_type }
+            }
             _ => SchemaSource::Infer,
         };
         let max_body_bytes = match non_empty("http.max.body.bytes") {
@@ -177,6 +210,13 @@ impl HttpSourceConfig {
                 format!("Invalid value {inflight} for configuration http.max.inflight.requests: Value must be at least 1"),
             )
         })?;
+        let refresh = def.get_long(config, "value.schema.refresh.ms")?;
+        let schema_refresh = u64::try_from(refresh).map(Duration::from_millis).map_err(|_| {
+            ConnectError::config(
+                "value.schema.refresh.ms",
+                format!("Invalid value {refresh} for configuration value.schema.refresh.ms: Value must be at least 0"),
+            )
+        })?;
         Ok(HttpSourceConfig {
             topic,
             schema,
@@ -184,6 +224,8 @@ impl HttpSourceConfig {
             max_inflight_requests,
             tolerate_errors: config.get("errors.tolerance").is_some_and(|t| t.trim() == "all"),
             dead_letter_topic: non_empty("errors.deadletterqueue.topic.name"),
+            key_field: non_empty("key.field"),
+            schema_refresh,
         })
     }
 }
@@ -217,6 +259,22 @@ mod tests {
                 schema: "\"long\"".into(),
                 schema_type: "AVRO".into()
             }));
+        let proto = HttpSourceConfig::new(&cfg(&[
+            ("topic", "t"),
+            ("value.schema", "syntax = \"proto3\"; message M { int64 id = 1; }"),
+            ("value.schema.type", "PROTOBUF"),
+            ("key.field", "id"),
+        ]));
+        assert!(proto.is_ok_and(
+            |c| matches!(&c.schema, SchemaSource::Inline { schema_type, .. } if schema_type == "PROTOBUF")
+                && c.key_field.as_deref() == Some("id")
+        ));
+        let bad = HttpSourceConfig::new(&cfg(&[
+            ("topic", "t"),
+            ("value.schema", "{}"),
+            ("value.schema.type", "XML"),
+        ]));
+        assert!(bad.is_err_and(|e| e.message.starts_with("value.schema.type")));
     }
 
     #[test]

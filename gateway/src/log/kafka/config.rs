@@ -106,7 +106,10 @@ impl KafkaConfig {
                 // librdkafka waits 5 minutes by default before failing a send; a source task
                 // retries a failed batch itself, so a minute is enough to report an outage.
                 ("message.timeout.ms", "60000"),
-                ("linger.ms", "5"),
+                // An append waits for its acknowledgements (an HTTP push is answered after
+                // them): a short linger keeps that wait short, and concurrent appends still
+                // share produce requests (bench/README.md has the figures).
+                ("linger.ms", "2"),
             ],
             &self.producer,
         )

@@ -18,8 +18,9 @@
 mod config;
 mod consumer;
 mod context;
+mod produce;
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
@@ -28,9 +29,8 @@ use async_trait::async_trait;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::metadata::Metadata;
-use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer};
+use rdkafka::producer::Producer;
 use rdkafka::{Offset, TopicPartitionList};
 
 use schemas::TopicPartition;
@@ -52,7 +52,7 @@ const INTERNAL_TOPICS: &[&str] = &["__consumer_offsets", "__transaction_state"];
 /// State shared by the log and its consumers.
 pub(crate) struct Inner {
     pub(crate) config: KafkaConfig,
-    producer: FutureProducer<WeirContext>,
+    producer: produce::Producer,
     admin: AdminClient<WeirContext>,
     /// Partition counts of topics seen in metadata (a topic's count only grows).
     partitions: parking_lot::RwLock<HashMap<String, i32>>,
@@ -211,68 +211,14 @@ impl Inner {
             }
             placed.push(p);
         }
-        // Every record is handed to librdkafka before the first wait: the batch travels in as
-        // few produce requests as librdkafka makes, and its acknowledgements are awaited after.
-        let mut pending: VecDeque<DeliveryFuture> = VecDeque::with_capacity(records.len());
-        let mut results: Vec<Appended> = Vec::with_capacity(records.len());
-        for (r, &partition) in records.iter().zip(&placed) {
-            let mut record = FutureRecord::<[u8], [u8]>::to(&topic).partition(partition);
-            if let Some(key) = &r.key {
-                record = record.key(key.as_ref());
-            }
-            if let Some(value) = &r.value {
-                record = record.payload(value.as_ref());
-            }
-            if let Some(ts) = r.timestamp {
-                record = record.timestamp(ts);
-            }
-            if !r.headers.is_empty() {
-                let mut headers = OwnedHeaders::new_with_capacity(r.headers.len());
-                for (key, value) in &r.headers {
-                    headers = headers.insert(Header {
-                        key: key.as_str(),
-                        value: value.as_deref(),
-                    });
-                }
-                record = record.headers(headers);
-            }
-            loop {
-                match self.producer.send_result(record) {
-                    Ok(delivery) => {
-                        pending.push_back(delivery);
-                        break;
-                    }
-                    Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
-                        record = back;
-                        // The local queue is full: wait for the oldest record of this batch
-                        // still in flight (or briefly, when other appends filled the queue).
-                        if let Some(oldest) = pending.pop_front() {
-                            results.push(self.delivered(&topic, oldest).await?);
-                        } else {
-                            tokio::time::sleep(Duration::from_millis(5)).await;
-                        }
-                    }
-                    Err((e, _)) => return Err(self.error(&format!("appending to topic {topic}"), &e)),
-                }
-            }
-        }
-        for delivery in pending {
-            results.push(self.delivered(&topic, delivery).await?);
-        }
-        Ok(results)
-    }
-
-    async fn delivered(&self, topic: &str, delivery: DeliveryFuture) -> LogResult<Appended> {
-        match delivery.await {
-            Ok(Ok(d)) => Ok(Appended {
-                partition: d.partition,
-                offset: d.offset,
-            }),
-            Ok(Err((e, _))) => Err(self.error(&format!("appending to topic {topic}"), &e)),
-            Err(_) => Err(LogError::Unavailable(format!(
-                "appending to topic {topic}: the producer was closed before the broker answered"
-            ))),
-        }
+        produce::append(
+            &self.producer,
+            &self.config.bootstrap_servers,
+            &topic,
+            &records,
+            &placed,
+        )
+        .await
     }
 
     /// A consumer of `group` that never subscribes: reads and writes the group's committed
@@ -476,9 +422,9 @@ impl KafkaLog {
             ))
         };
         let context = || WeirContext::new(&config.bootstrap_servers);
-        let producer: FutureProducer<WeirContext> = config
+        let producer: produce::Producer = config
             .producer_config()
-            .create_with_context(context())
+            .create_with_context(produce::ProduceContext::new(&config.bootstrap_servers))
             .map_err(|e| invalid("producer", e))?;
         let admin: AdminClient<WeirContext> = config
             .admin_config()

@@ -1,0 +1,360 @@
+//! HTTP ingestion with fixed schemas and keys, end to end on the real binary: inline Protobuf and
+//! JSON Schema schemas (records checked, refused naming the record and field, written with the
+//! registered schema and read back through the matching converter), a `value.schema.subject`
+//! that picks up a newer version without a restart, and `key.field`. On the embedded log and
+//! on a real broker (tansu).
+
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use gateway::log::{
+    ConsumedRecord, EmbeddedLog, EmbeddedLogConfig, KafkaConfig, KafkaLog, Log, Subscription,
+};
+use tests::{Value, Weir, WeirConfig, json, read_lines, temp_dir, wait_lines};
+
+fn push(weir: &Weir, connector: &str, body: &str) -> (u16, Value) {
+    weir.call_with(
+        "POST",
+        &format!("/ingest/{connector}"),
+        Some(body),
+        "application/json",
+    )
+}
+
+fn sink(weir: &Weir, name: &str, topic: &str, file: &Path, converter: &str) {
+    weir.create(
+        name,
+        json!({"connector.class": "FileStreamSink", "topics": topic, "file": file.display().to_string(),
+               "key.converter": "StringConverter", "value.converter": converter}),
+    );
+}
+
+fn source(weir: &Weir, name: &str, config: Value) {
+    let mut full = json!({"connector.class": "HttpSource"});
+    for (k, v) in config.as_object().unwrap() {
+        full[k] = v.clone();
+    }
+    weir.create(name, full);
+    weir.wait_state(name, "RUNNING");
+}
+
+fn lines_as_json(lines: &[String]) -> Vec<Value> {
+    lines.iter().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+fn message(body: &Value, i: usize) -> String {
+    body["errors"][i]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// A Protobuf schema whose field numbers are not 1, 2, 3...: records must carry these.
+const CUSTOMER_PROTO: &str = r#"syntax = "proto3";
+package shop;
+
+message Customer {
+  int64 id = 1;
+  string name = 4;
+  optional string email = 9;
+  Address address = 12;
+
+  message Address {
+    string city = 3;
+  }
+}
+
+message Unused {
+  string x = 1;
+}
+"#;
+
+/// The records of `topic`, read from the log itself (keys included).
+async fn read_topic(log: Arc<dyn Log>, topic: &str, n: usize) -> Vec<ConsumedRecord> {
+    let mut consumer = log
+        .consumer("test-reader", Subscription::Topics(vec![topic.to_owned()]))
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while out.len() < n && std::time::Instant::now() < deadline {
+        out.extend(consumer.poll(100, Duration::from_millis(500)).await.unwrap());
+    }
+    consumer.close().await;
+    log.close().await;
+    out
+}
+
+fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Runtime::new().unwrap().block_on(f)
+}
+
+fn key_text(r: &ConsumedRecord) -> Option<String> {
+    r.key.as_ref().map(|k| String::from_utf8_lossy(k).into_owned())
+}
+
+#[test]
+fn an_inline_protobuf_schema_checks_records_and_writes_its_own_field_numbers() {
+    let dir = temp_dir();
+    let out = dir.path().join("out.jsonl");
+    let weir = Weir::start(&WeirConfig::new(dir.path()));
+    source(
+        &weir,
+        "in",
+        json!({"topic": "customers", "value.converter": "ProtobufConverter",
+               "value.schema": CUSTOMER_PROTO, "value.schema.type": "PROTOBUF"}),
+    );
+    sink(&weir, "out", "customers", &out, "ProtobufConverter");
+
+    let (status, body) = push(
+        &weir,
+        "in",
+        r#"[{"id": 1, "name": "Ada", "email": "ada@example.com", "address": {"city": "Paris"}},
+            {"id": 2, "name": "Bo"}]"#,
+    );
+    assert_eq!((status, body), (200, json!({"accepted": 2})));
+    // A value of another type, and a field the message lacks: refused naming record and field.
+    let (status, body) = push(
+        &weir,
+        "in",
+        r#"[{"id": 3, "name": "Cy"}, {"id": "four", "name": "Di"}, {"id": 5, "nmae": "Ed"}]"#,
+    );
+    assert_eq!(status, 400, "{body}");
+    let errors = body["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 2, "{body}");
+    assert_eq!(errors[0]["index"], 1);
+    assert!(message(&body, 0).contains("field id"), "{body}");
+    assert_eq!(errors[1]["index"], 2);
+    assert!(message(&body, 1).contains("field nmae"), "{body}");
+
+    // Written with the registered schema itself: nothing derived was registered, and the sink
+    // decodes the bytes with that schema's field numbers.
+    assert_eq!(weir.get("/subjects/customers-value/versions").1, json!([1]));
+    let written = lines_as_json(&wait_lines(&out, 2, Duration::from_secs(20)));
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(read_lines(&out).len(), 2, "the refused push wrote nothing");
+    assert_eq!(written[0]["id"], 1);
+    assert_eq!(written[0]["name"], "Ada");
+    assert_eq!(written[0]["email"], "ada@example.com");
+    assert_eq!(written[0]["address"], json!({"city": "Paris"}));
+    assert_eq!(written[1]["id"], 2);
+    assert_eq!(written[1]["name"], "Bo");
+    assert_eq!(written[1]["email"], Value::Null);
+}
+
+#[test]
+fn an_inline_json_schema_validates_every_record_against_the_schema_itself() {
+    let dir = temp_dir();
+    let out = dir.path().join("out.jsonl");
+    let weir = Weir::start(&WeirConfig::new(dir.path()));
+    let schema = json!({
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string", "minLength": 1},
+            "age": {"type": "integer", "minimum": 0}
+        },
+        "required": ["id", "name"]
+    });
+    source(
+        &weir,
+        "in",
+        json!({"topic": "people", "value.converter": "JsonSchemaConverter",
+               "value.schema": schema.to_string(), "value.schema.type": "JSON"}),
+    );
+    sink(&weir, "out", "people", &out, "JsonSchemaConverter");
+
+    let (status, body) = push(
+        &weir,
+        "in",
+        r#"[{"id": 1, "name": "Ada", "age": 36}, {"id": 2, "name": "Bo"}]"#,
+    );
+    assert_eq!((status, body), (200, json!({"accepted": 2})));
+    let (status, body) = push(
+        &weir,
+        "in",
+        r#"[{"id": 3, "name": "Cy", "age": -1}, {"id": "4", "name": "Di"}, {"id": 5, "name": ""}]"#,
+    );
+    assert_eq!(status, 400, "{body}");
+    let indexes: Vec<u64> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["index"].as_u64().unwrap())
+        .collect();
+    assert_eq!(indexes, [0, 1, 2], "{body}");
+    assert!(message(&body, 0).contains("field age"), "{body}");
+    assert!(message(&body, 1).contains("field id"), "{body}");
+    assert!(message(&body, 2).contains("field name"), "{body}");
+
+    assert_eq!(weir.get("/subjects/people-value/versions").1, json!([1]));
+    let written = lines_as_json(&wait_lines(&out, 2, Duration::from_secs(20)));
+    assert_eq!(written[0], json!({"id": 1, "name": "Ada", "age": 36}));
+    assert_eq!(written[1]["id"], 2);
+    assert_eq!(written[1]["name"], "Bo");
+}
+
+#[test]
+fn a_subject_schema_picks_up_a_newer_version_without_a_restart() {
+    let dir = temp_dir();
+    let out = dir.path().join("out.jsonl");
+    let weir = Weir::start(&WeirConfig::new(dir.path()));
+    let v1 = r#"{"type":"record","name":"Order","fields":[{"name":"id","type":"long"}]}"#;
+    let v2 = r#"{"type":"record","name":"Order","fields":[{"name":"id","type":"long"},{"name":"note","type":["null","string"],"default":null}]}"#;
+    let v3 = r#"{"type":"record","name":"Order","fields":[{"name":"id","type":"long"},{"name":"note","type":["null","string"],"default":null},{"name":"channel","type":["null","string"],"default":null}]}"#;
+    assert_eq!(
+        weir.post("/subjects/orders-spec/versions", &json!({"schema": v1}))
+            .0,
+        200
+    );
+    // Re-read only when a push has records the cached version refuses...
+    source(
+        &weir,
+        "on-mismatch",
+        json!({"topic": "orders", "value.converter": "AvroConverter",
+               "value.schema.subject": "orders-spec", "value.schema.refresh.ms": "3600000"}),
+    );
+    // ...and on every push.
+    source(
+        &weir,
+        "always",
+        json!({"topic": "orders", "value.converter": "AvroConverter",
+               "value.schema.subject": "orders-spec", "value.schema.refresh.ms": "0"}),
+    );
+    sink(&weir, "out", "orders", &out, "AvroConverter");
+
+    assert_eq!(push(&weir, "on-mismatch", r#"[{"id": 1}]"#).0, 200);
+    let (status, body) = push(&weir, "on-mismatch", r#"[{"id": 2, "note": "early"}]"#);
+    assert_eq!(status, 400, "{body}");
+    assert!(message(&body, 0).contains("field note"), "{body}");
+    wait_lines(&out, 1, Duration::from_secs(20));
+
+    // Version 2 brings `note`: the record the task refused a moment ago is accepted now.
+    assert_eq!(
+        weir.post("/subjects/orders-spec/versions", &json!({"schema": v2}))
+            .0,
+        200
+    );
+    let (status, body) = push(&weir, "on-mismatch", r#"[{"id": 3, "note": "hi"}]"#);
+    assert_eq!((status, body), (200, json!({"accepted": 1})));
+    wait_lines(&out, 2, Duration::from_secs(20));
+
+    // Version 3 adds `channel`. Records that fit version 2 still do: the connector that re-reads
+    // only on a mismatch keeps writing version 2; the one that re-reads every push writes 3.
+    assert_eq!(
+        weir.post("/subjects/orders-spec/versions", &json!({"schema": v3}))
+            .0,
+        200
+    );
+    assert_eq!(push(&weir, "on-mismatch", r#"[{"id": 4}]"#).0, 200);
+    wait_lines(&out, 3, Duration::from_secs(20));
+    assert_eq!(push(&weir, "always", r#"[{"id": 5}]"#).0, 200);
+    let written = lines_as_json(&wait_lines(&out, 4, Duration::from_secs(20)));
+    assert_eq!(
+        written,
+        vec![
+            json!({"id": 1}),
+            json!({"id": 3, "note": "hi"}),
+            json!({"id": 4, "note": null}),
+            json!({"id": 5, "note": null, "channel": null}),
+        ]
+    );
+    // Nothing was registered under the topic's own subject: records carry the subject's ids.
+    assert_eq!(weir.get("/subjects/orders-value/versions").0, 404);
+}
+
+#[test]
+fn key_field_makes_a_record_field_the_key() {
+    let dir = temp_dir();
+    let out = dir.path().join("out.jsonl");
+    let weir = Weir::start(&WeirConfig::new(dir.path()));
+    source(
+        &weir,
+        "in",
+        json!({"topic": "customers", "value.schema.infer": "true", "key.field": "id",
+               "key.converter": "StringConverter"}),
+    );
+    sink(&weir, "out", "customers", &out, "JsonConverter");
+    let (status, body) = push(
+        &weir,
+        "in",
+        r#"[{"id": 7, "name": "Ada"}, {"name": "no id"}, {"id": 9, "name": "Bo"}]"#,
+    );
+    assert_eq!((status, body), (200, json!({"accepted": 3})));
+    // The field stays in the value.
+    let written = lines_as_json(&wait_lines(&out, 3, Duration::from_secs(20)));
+    assert_eq!(written[0], json!({"id": 7, "name": "Ada"}));
+
+    // A fixed schema without the field is a config error naming key.field.
+    weir.create(
+        "bad-key",
+        json!({"connector.class": "HttpSource", "topic": "t", "key.field": "nope",
+               "value.converter": "AvroConverter",
+               "value.schema": r#"{"type":"record","name":"R","fields":[{"name":"id","type":"long"}]}"#}),
+    );
+    let failed = tests::wait_until(Duration::from_secs(20), || {
+        weir.get("/connectors/bad-key/status").1["tasks"][0]["state"] == "FAILED"
+    });
+    let (_, status) = weir.get("/connectors/bad-key/status");
+    assert!(failed, "{status}");
+    let trace = status["tasks"][0]["trace"].as_str().unwrap_or_default();
+    assert!(trace.contains("key.field") && trace.contains("nope"), "{status}");
+
+    weir.terminate();
+    let records = block_on(async {
+        let config = EmbeddedLogConfig::new(dir.path().join("data").join("log"));
+        let log: Arc<dyn Log> = EmbeddedLog::open(config).await.unwrap();
+        read_topic(log, "customers", 3).await
+    });
+    let keys: Vec<Option<String>> = records.iter().map(key_text).collect();
+    assert_eq!(keys, [Some("7".to_owned()), None, Some("9".to_owned())]);
+}
+
+#[test]
+fn on_kafka_an_inline_protobuf_schema_and_key_field_work_too() {
+    let kafka = tests::Kafka::start();
+    let dir = temp_dir();
+    let out = dir.path().join("out.jsonl");
+    let mut config = WeirConfig::new(dir.path());
+    config.worker = format!("bootstrap.servers={}\n", kafka.bootstrap());
+    let weir = Weir::start(&config);
+    source(
+        &weir,
+        "in",
+        json!({"topic": "customers", "value.converter": "ProtobufConverter",
+               "value.schema": CUSTOMER_PROTO, "value.schema.type": "PROTOBUF",
+               "key.field": "id", "key.converter": "StringConverter"}),
+    );
+    sink(&weir, "out", "customers", &out, "ProtobufConverter");
+    let (status, body) = push(
+        &weir,
+        "in",
+        r#"[{"id": 1, "name": "Ada", "address": {"city": "Paris"}}, {"id": 2, "name": "Bo"}]"#,
+    );
+    assert_eq!((status, body), (200, json!({"accepted": 2})));
+    let (status, body) = push(&weir, "in", r#"[{"id": 3, "name": 4}]"#);
+    assert_eq!(status, 400, "{body}");
+    assert!(message(&body, 0).contains("field name"), "{body}");
+
+    let written = lines_as_json(&wait_lines(&out, 2, Duration::from_secs(60)));
+    assert_eq!(written[0]["name"], "Ada");
+    assert_eq!(written[0]["address"], json!({"city": "Paris"}));
+    assert_eq!(written[1]["id"], 2);
+
+    let records = block_on(async {
+        let log: Arc<dyn Log> = KafkaLog::connect(KafkaConfig::new(kafka.bootstrap()))
+            .await
+            .unwrap();
+        read_topic(log, "customers", 2).await
+    });
+    let keys: Vec<Option<String>> = records.iter().map(key_text).collect();
+    assert_eq!(keys, [Some("1".to_owned()), Some("2".to_owned())]);
+    assert!(
+        records
+            .iter()
+            .all(|r| r.value.as_ref().is_some_and(|v| v[0] == 0))
+    );
+}
