@@ -564,3 +564,52 @@ async fn bad_options_and_bad_values_are_named() {
         assert!(err.message.contains("app.Event"), "{}", err.message);
     }
 }
+
+#[tokio::test]
+async fn use_latest_version_writes_a_struct_field_named_after_a_oneof_as_the_oneof() {
+    // confluent-kafka's Python serializer registers the file as a base64 descriptor.
+    const EVENT_B64: &str = "Cg9kYmcvZXZlbnQucHJvdG8SCHdlaXIuZGJnIpwBCgVFdmVudBIKCgJpZBgBIAEoCRIOCgR0ZXh0GAIgASgJSAASJgoFcG9pbnQYAyABKAsyFS53ZWlyLmRiZy5FdmVudC5Qb2ludEgAEiUKBm9yaWdpbhgEIAEoCzIVLndlaXIuZGJnLkV2ZW50LlBvaW50Gh0KBVBvaW50EgkKAXgYASABKAUSCQoBeRgCIAEoBUIJCgdwYXlsb2FkYgZwcm90bzM=";
+    for text in [EVENT, EVENT_B64] {
+        let reg = registry();
+        register(&reg, "lv-value", text).await;
+        let c = converter(
+            &reg,
+            &[
+                ("use.latest.version", "true"),
+                ("latest.compatibility.strict", "false"),
+                ("auto.register.schemas", "false"),
+            ],
+        );
+        // The shape JSON inference gives: unnamed structs, int64 numbers, a null typed as string.
+        let point = Arc::new(
+            Schema::structure([
+                ("x".to_string(), opt(SchemaKind::Int64)),
+                ("y".to_string(), opt(SchemaKind::Int64)),
+            ])
+            .optional(),
+        );
+        let union = Arc::new(
+            Schema::structure([
+                ("text".to_string(), opt(SchemaKind::String)),
+                ("point".to_string(), point.clone()),
+            ])
+            .optional(),
+        );
+        let schema = Arc::new(Schema::structure([
+            ("payload_0".to_string(), union),
+            ("id".to_string(), opt(SchemaKind::String)),
+            ("origin".to_string(), opt(SchemaKind::String)),
+        ]));
+        let p = |x, y| Value::Struct(vec![Value::Int64(x), Value::Int64(y)]);
+        let data = Data::new(
+            Some(schema),
+            Value::Struct(vec![
+                Value::Struct(vec![Value::Null, p(3, 4)]),
+                Value::String("e1".into()),
+                Value::Null,
+            ]),
+        );
+        let bytes = c.from_connect("lv", Some(&data)).await.unwrap().unwrap();
+        assert_eq!(&bytes[6..], &[10, 2, b'e', b'1', 26, 4, 8, 3, 16, 4]);
+    }
+}

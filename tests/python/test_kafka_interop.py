@@ -301,7 +301,10 @@ def test_protobuf_oneof_written_by_weir_is_read_by_protobuf_deserializer(kafka, 
         "value.converter": PROTOBUF, "value.converter.use.latest.version": "true",
         "value.converter.latest.compatibility.strict": "false",
         "value.converter.auto.register.schemas": "false"})
-    raw = consume_raw(kafka, topic, len(EVENTS))
+    try:
+        raw = consume_raw(kafka, topic, len(EVENTS))
+    except AssertionError as e:
+        raise AssertionError(f"{e}; source status: {status(kafka, f'{name}-oneof-src')}") from e
     de = ProtobufDeserializer(cls, {"use.deprecated.format": False})
     ctx = SerializationContext(topic, MessageField.VALUE)
     got = [event_row(de(b, ctx)) for b in raw]

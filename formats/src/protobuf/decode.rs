@@ -315,7 +315,7 @@ fn value(c: &mut Cursor<'_>, ty: &Ty<MsgPlan>, wt: u8, depth: usize) -> Result<V
     }
 }
 
-fn field_mut<'v>(values: &'v mut [Value], target: Target) -> Result<&'v mut Value, String> {
+fn field_mut(values: &mut [Value], target: Target) -> Result<&mut Value, String> {
     match target {
         Target::Field(i) => values.get_mut(i).ok_or_else(|| "plan out of step".to_string()),
         Target::Oneof { .. } => Err("a repeated field inside a oneof".into()),
