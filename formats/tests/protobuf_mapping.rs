@@ -611,5 +611,39 @@ async fn use_latest_version_writes_a_struct_field_named_after_a_oneof_as_the_one
         );
         let bytes = c.from_connect("lv", Some(&data)).await.unwrap().unwrap();
         assert_eq!(&bytes[6..], &[10, 2, b'e', b'1', 26, 4, 8, 3, 16, 4]);
+        // A member the oneof cannot take (a null inferred as a string) is fine while null.
+        let union = Arc::new(
+            Schema::structure([
+                ("text".to_string(), opt(SchemaKind::String)),
+                ("point".to_string(), opt(SchemaKind::String)),
+            ])
+            .optional(),
+        );
+        let schema = Arc::new(Schema::structure([
+            ("id".to_string(), opt(SchemaKind::String)),
+            ("payload_0".to_string(), union),
+        ]));
+        let data = Data::new(
+            Some(schema.clone()),
+            Value::Struct(vec![
+                Value::String("e2".into()),
+                Value::Struct(vec![Value::String("hi".into()), Value::Null]),
+            ]),
+        );
+        let bytes = c.from_connect("lv", Some(&data)).await.unwrap().unwrap();
+        assert_eq!(&bytes[6..], &[10, 2, b'e', b'2', 18, 2, b'h', b'i']);
+        let data = Data::new(
+            Some(schema),
+            Value::Struct(vec![
+                Value::String("e3".into()),
+                Value::Struct(vec![Value::Null, Value::String("p".into())]),
+            ]),
+        );
+        let err = c.from_connect("lv", Some(&data)).await.unwrap_err();
+        assert!(
+            err.message.contains("field payload_0: field point"),
+            "{}",
+            err.message
+        );
     }
 }

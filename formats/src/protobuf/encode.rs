@@ -144,15 +144,18 @@ fn field_plan(
         } else {
             member.name.clone()
         };
-        let f = o.fields().find(|f| f.name() == mname).ok_or_else(|| {
-            format!(
+        let found = o.fields().find(|f| f.name() == mname);
+        let number = found.as_ref().map_or(u32::MAX, FieldDescriptor::number);
+        let ty = match found {
+            Some(f) => leaf_or_message(&f, &member.schema, opts, depth),
+            None => Err(format!(
                 "message {}: oneof {} has no field {}",
                 m.full_name(),
                 o.name(),
                 member.name
-            )
-        })?;
-        members.push((j, f.number(), leaf_or_message(&f, &member.schema, opts, depth)?));
+            )),
+        };
+        members.push((j, number, ty));
     }
     Ok(EncHow::Oneof { members })
 }
@@ -502,6 +505,7 @@ fn field(out: &mut Vec<u8>, how: &EncHow, v: &Value) -> Result<(), String> {
                 if let Some(mv) = ms.get(*j)
                     && !matches!(mv, Value::Null)
                 {
+                    let ty = ty.as_ref().map_err(Clone::clone)?;
                     return value(out, *number, ty, mv, false);
                 }
             }

@@ -247,8 +247,12 @@ pub enum EncHow {
         key: Ty<EncMsg>,
         value: Ty<EncMsg>,
     },
-    /// A Connect union struct: its first non-null member is written as that oneof field.
-    Oneof { members: Vec<(usize, u32, Ty<EncMsg>)> },
+    /// A Connect union struct: its first non-null member is written as that oneof field
+    /// (member index, field number, type; a member the oneof cannot take is an error only when
+    /// it holds a value).
+    Oneof {
+        members: Vec<(usize, u32, Result<Ty<EncMsg>, String>)>,
+    },
     /// A field the message has no place for (or of a type it cannot take): fine while null,
     /// as in Confluent's converter; a value is an error with this message.
     Unwritable(String),
