@@ -14,6 +14,7 @@ pub use serde_json::{Value, json};
 
 mod kafka;
 pub use kafka::{Kafka, tansu_bin};
+pub mod tls;
 
 /// Path of the `weir` binary, built on first use.
 pub fn weir_bin() -> PathBuf {

@@ -95,6 +95,7 @@ const KNOWN_PREFIXES: &[&str] = &[
     "admin.",
     "sasl.",
     "ssl.",
+    "schema.registry.ssl.",
     "config.providers.",
 ];
 

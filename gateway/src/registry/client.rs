@@ -9,7 +9,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use async_trait::async_trait;
 use base64::Engine as _;
@@ -77,6 +76,26 @@ fn schema_type(t: Option<&str>) -> RegistryResult<SchemaType> {
     }
 }
 
+/// An error and its causes, outermost first: reqwest's own text says only "error sending
+/// request"; the causes say why (a certificate the truststore does not vouch for, a refused
+/// connection, ...).
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cause = c.source();
+    }
+    if out.contains("certificate") || out.contains("Certificate") {
+        out.push_str(" (check schema.registry.ssl.truststore.location / .keystore.location)");
+    }
+    out
+}
+
 fn invalid(message: impl Into<String>) -> RegistryClientError {
     RegistryClientError::new(RegistryErrorKind::Invalid, None, message)
 }
@@ -107,10 +126,10 @@ impl HttpRegistryClient {
             .map(|s| s.trim())
             .filter(|s| !s.is_empty())
             .map(|info| format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(info)));
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .map_err(|e| ConnectError::config("schema.registry.url", e))?;
+        if base.scheme() == "http" && super::tls::configured(props) {
+            tracing::warn!(url = %first, "schema.registry.ssl.* keys are set but schema.registry.url is http://; they are ignored");
+        }
+        let http = super::tls::client(props)?;
         Ok(HttpRegistryClient {
             base,
             http,
@@ -142,7 +161,11 @@ impl HttpRegistryClient {
         body: Option<serde_json::Value>,
     ) -> RegistryResult<T> {
         let unavailable = |e: reqwest::Error| {
-            RegistryClientError::new(RegistryErrorKind::Unavailable, None, format!("{url}: {e}"))
+            RegistryClientError::new(
+                RegistryErrorKind::Unavailable,
+                None,
+                format!("schema.registry.url {}: {url}: {}", self.base, error_chain(&e)),
+            )
         };
         let mut request = self
             .http
