@@ -9,11 +9,11 @@ mod common;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use common::{framed, latest_json, registry};
+use formats::Converter;
 use formats::avro::connect::{
     ENUM_PARAM, FIELD_DEFAULT_FLAG, FIELD_DOC_PREFIX, FIXED_SIZE_PARAM, RECORD_DOC_PARAM, RECURSIVE_PARAM,
 };
-use common::{framed, latest_json, registry};
-use formats::Converter;
 use schemas::registry::SchemaType;
 use schemas::registry::service::RegistryService;
 use schemas::{Data, Schema, SchemaKind, Value};
@@ -65,7 +65,11 @@ async fn enum_symbols_keep_their_declared_order() {
 
     // enhanced.avro.schema.support: written back as the same enum and fixed, same bytes.
     let enhanced = converter(&reg, &[("enhanced.avro.schema.support", "true")]);
-    let out = enhanced.from_connect("cards2", Some(&data)).await.unwrap().unwrap();
+    let out = enhanced
+        .from_connect("cards2", Some(&data))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(&out[5..], &[2, 7, 9]);
     let text = latest_json(&reg, "cards2-value").await;
     assert_eq!(text["fields"][0]["type"]["type"], "enum");
@@ -130,7 +134,11 @@ async fn docs_and_field_defaults_travel_as_confluent_carries_them() {
         "fields":[{"name":"n","type":"int","default":5,"doc":"the field"}]}"#;
     let id = register(&reg, "docs-value", text).await;
     let c = converter(&reg, &[]);
-    let data = c.to_connect("docs", Some(&framed(id, &[14]))).await.unwrap().unwrap();
+    let data = c
+        .to_connect("docs", Some(&framed(id, &[14])))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(data.value, Value::Struct(vec![Value::Int32(7)]));
     let schema = data.schema.clone().unwrap();
     assert_eq!(schema.parameters[RECORD_DOC_PARAM], "the record");
@@ -165,7 +173,11 @@ async fn recursive_records_convert_both_ways() {
     // 1 -> 2 -> 3 -> null
     let datum = [2, 2, 4, 2, 6, 0];
     let c = converter(&reg, &[]);
-    let data = c.to_connect("list", Some(&framed(id, &datum))).await.unwrap().unwrap();
+    let data = c
+        .to_connect("list", Some(&framed(id, &datum)))
+        .await
+        .unwrap()
+        .unwrap();
     let node = |v: i32, next: Value| Value::Struct(vec![Value::Int32(v), next]);
     assert_eq!(data.value, node(1, node(2, node(3, Value::Null))));
     let schema = data.schema.clone().unwrap();
@@ -192,5 +204,9 @@ async fn recursive_records_convert_both_ways() {
     }
     deep.push(0);
     let err = c.to_connect("list", Some(&framed(id, &deep))).await.unwrap_err();
-    assert!(err.message.contains("nests deeper than 256 levels"), "{}", err.message);
+    assert!(
+        err.message.contains("nests deeper than 256 levels"),
+        "{}",
+        err.message
+    );
 }

@@ -85,7 +85,11 @@ async fn maps_with_non_string_keys_are_arrays_of_key_value_objects() {
         .to_connect("idx", Some(&framed(id, r#"{"by_id":[[1,"one"]],"tags":{}}"#)))
         .await
         .unwrap_err();
-    assert!(err.message.contains(r#"{"key", "value"} object"#), "{}", err.message);
+    assert!(
+        err.message.contains(r#"{"key", "value"} object"#),
+        "{}",
+        err.message
+    );
 }
 
 #[tokio::test]
@@ -99,7 +103,10 @@ async fn optional_fields_enums_unions_and_parameters() {
     let id = register(&reg, "shapes-value", text).await;
     let c = converter(&reg, &[]);
     let data = c
-        .to_connect("shapes", Some(&framed(id, r#"{"color":"green","note":null,"size":"XL"}"#)))
+        .to_connect(
+            "shapes",
+            Some(&framed(id, r#"{"color":"green","note":null,"size":"XL"}"#)),
+        )
         .await
         .unwrap()
         .unwrap();
@@ -140,11 +147,16 @@ async fn optional_fields_enums_unions_and_parameters() {
     assert_eq!(back["title"], "app.Shape");
     // A number takes the integer branch.
     let data = c
-        .to_connect("shapes", Some(&framed(id, r#"{"color":"red","note":"n","size":3}"#)))
+        .to_connect(
+            "shapes",
+            Some(&framed(id, r#"{"color":"red","note":"n","size":3}"#)),
+        )
         .await
         .unwrap()
         .unwrap();
-    let Value::Struct(fields) = &data.value else { panic!() };
+    let Value::Struct(fields) = &data.value else {
+        panic!()
+    };
     assert_eq!(fields[2], Value::Struct(vec![Value::Int32(3), Value::Null]));
 }
 
@@ -166,7 +178,10 @@ async fn decimals_are_base64_by_default_and_numbers_on_request() {
     let c = converter(&reg, &[]);
     let bytes = c.from_connect("prices", Some(&data)).await.unwrap().unwrap();
     assert_eq!(std::str::from_utf8(&bytes[5..]).unwrap(), r#"{"price":"MDk="}"#);
-    assert_eq!(c.to_connect("prices", Some(&bytes)).await.unwrap().unwrap().value, data.value);
+    assert_eq!(
+        c.to_connect("prices", Some(&bytes)).await.unwrap().unwrap().value,
+        data.value
+    );
     let text = latest_json(&reg, "prices-value").await;
     assert_eq!(
         text["properties"]["price"],
@@ -174,21 +189,30 @@ async fn decimals_are_base64_by_default_and_numbers_on_request() {
                "connect.parameters":{"scale":"2"},"connect.index":0})
     );
     let numeric = converter(&reg, &[("decimal.format", "NUMERIC")]);
-    let bytes = numeric.from_connect("prices", Some(&data)).await.unwrap().unwrap();
+    let bytes = numeric
+        .from_connect("prices", Some(&data))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(std::str::from_utf8(&bytes[5..]).unwrap(), r#"{"price":123.45}"#);
-    assert_eq!(c.to_connect("prices", Some(&bytes)).await.unwrap().unwrap().value, data.value);
+    assert_eq!(
+        c.to_connect("prices", Some(&bytes)).await.unwrap().unwrap().value,
+        data.value
+    );
     let ctx = ConverterContext::with_registry(reg.clone() as Arc<dyn SchemaRegistryClient>);
     let props = BTreeMap::from([("decimal.format".to_string(), "HEX".to_string())]);
     let err = build_converter("JsonSchemaConverter", &props, false, &ctx).unwrap_err();
-    assert!(err.message.contains("value.converter.decimal.format"), "{}", err.message);
+    assert!(
+        err.message.contains("value.converter.decimal.format"),
+        "{}",
+        err.message
+    );
 }
 
 #[tokio::test]
 async fn additional_properties_and_optional_for_nonrequired() {
     let reg = registry();
-    let schema = Arc::new(
-        Schema::structure([("id".to_string(), s(SchemaKind::Int64))]).named("app.Closed"),
-    );
+    let schema = Arc::new(Schema::structure([("id".to_string(), s(SchemaKind::Int64))]).named("app.Closed"));
     let data = Data::new(Some(schema), Value::Struct(vec![Value::Int64(1)]));
     let c = converter(&reg, &[("object.additional.properties", "false")]);
     c.from_connect("closed", Some(&data)).await.unwrap().unwrap();

@@ -47,7 +47,9 @@ async fn protobuf_writes_with_the_latest_schema() {
         .await
         .unwrap()
         .unwrap();
-    let Value::Struct(fields) = &back.value else { panic!() };
+    let Value::Struct(fields) = &back.value else {
+        panic!()
+    };
     assert_eq!(&fields[..2], &[Value::Int64(7), Value::String("Ann".into())]);
 
     // A latest schema that numbers the fields otherwise cannot read the record's own schema:
@@ -58,8 +60,16 @@ async fn protobuf_writes_with_the_latest_schema() {
         .from_connect("renumbered", Some(&person()))
         .await
         .unwrap_err();
-    assert!(err.message.contains("latest.compatibility.strict=true"), "{}", err.message);
-    assert!(err.message.contains("subject renumbered-value"), "{}", err.message);
+    assert!(
+        err.message.contains("latest.compatibility.strict=true"),
+        "{}",
+        err.message
+    );
+    assert!(
+        err.message.contains("subject renumbered-value"),
+        "{}",
+        err.message
+    );
     let bytes = converter(&reg, "ProtobufConverter", LATEST_LAX)
         .from_connect("renumbered", Some(&person()))
         .await
@@ -76,7 +86,10 @@ async fn json_schema_writes_with_the_latest_schema() {
     let c = converter(&reg, "JsonSchemaConverter", LATEST);
     let bytes = c.from_connect("people", Some(&person())).await.unwrap().unwrap();
     assert_eq!(id_of(&bytes), id1);
-    assert_eq!(std::str::from_utf8(&bytes[5..]).unwrap(), r#"{"id":7,"name":"Ann"}"#);
+    assert_eq!(
+        std::str::from_utf8(&bytes[5..]).unwrap(),
+        r#"{"id":7,"name":"Ann"}"#
+    );
     let back = converter(&reg, "JsonSchemaConverter", &[])
         .to_connect("people", Some(&bytes))
         .await
@@ -90,7 +103,11 @@ async fn json_schema_writes_with_the_latest_schema() {
         .from_connect("people", Some(&person()))
         .await
         .unwrap_err();
-    assert!(err.message.contains("auto.register.schemas=false"), "{}", err.message);
+    assert!(
+        err.message.contains("auto.register.schemas=false"),
+        "{}",
+        err.message
+    );
 
     // A latest schema whose `name` is an integer cannot read the record's own.
     let v2 = r#"{"type":"object","title":"app.Person","properties":{"id":{"type":"integer","connect.index":0},"name":{"type":"integer","connect.index":1}}}"#;
@@ -99,7 +116,11 @@ async fn json_schema_writes_with_the_latest_schema() {
         .from_connect("strict", Some(&person()))
         .await
         .unwrap_err();
-    assert!(err.message.contains("latest.compatibility.strict=true"), "{}", err.message);
+    assert!(
+        err.message.contains("latest.compatibility.strict=true"),
+        "{}",
+        err.message
+    );
     let bytes = converter(&reg, "JsonSchemaConverter", LATEST_LAX)
         .from_connect("strict", Some(&person()))
         .await

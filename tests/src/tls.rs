@@ -44,15 +44,30 @@ impl TestPki {
         openssl(
             dir,
             &[
-                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                "-subj", &format!("/CN={name} test CA"),
-                "-addext", "basicConstraints=critical,CA:TRUE",
-                "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-                "-keyout", &file("ca.key"), "-out", &file("ca.pem"),
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                &format!("/CN={name} test CA"),
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+                "-keyout",
+                &file("ca.key"),
+                "-out",
+                &file("ca.pem"),
             ],
         );
         for (who, ext) in [
-            ("server", "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n"),
+            (
+                "server",
+                "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n",
+            ),
             ("client", "extendedKeyUsage=clientAuth\n"),
         ] {
             std::fs::write(dir.join(file(&format!("{who}.ext"))), ext)
@@ -60,20 +75,41 @@ impl TestPki {
             openssl(
                 dir,
                 &[
-                    "req", "-newkey", "rsa:2048", "-nodes", "-subj", &format!("/CN={who}"),
-                    "-keyout", &file(&format!("{who}.key")), "-out", &file(&format!("{who}.csr")),
+                    "req",
+                    "-newkey",
+                    "rsa:2048",
+                    "-nodes",
+                    "-subj",
+                    &format!("/CN={who}"),
+                    "-keyout",
+                    &file(&format!("{who}.key")),
+                    "-out",
+                    &file(&format!("{who}.csr")),
                 ],
             );
             openssl(
                 dir,
                 &[
-                    "x509", "-req", "-days", "2", "-in", &file(&format!("{who}.csr")),
-                    "-CA", &file("ca.pem"), "-CAkey", &file("ca.key"), "-CAcreateserial",
-                    "-extfile", &file(&format!("{who}.ext")), "-out", &file(&format!("{who}.pem")),
+                    "x509",
+                    "-req",
+                    "-days",
+                    "2",
+                    "-in",
+                    &file(&format!("{who}.csr")),
+                    "-CA",
+                    &file("ca.pem"),
+                    "-CAkey",
+                    &file("ca.key"),
+                    "-CAcreateserial",
+                    "-extfile",
+                    &file(&format!("{who}.ext")),
+                    "-out",
+                    &file(&format!("{who}.pem")),
                 ],
             );
         }
-        let read = |f: &str| std::fs::read_to_string(dir.join(file(f))).unwrap_or_else(|e| panic!("{f}: {e}"));
+        let read =
+            |f: &str| std::fs::read_to_string(dir.join(file(f))).unwrap_or_else(|e| panic!("{f}: {e}"));
         let keystore = dir.join(file("client-keystore.pem"));
         std::fs::write(&keystore, format!("{}{}", read("client.key"), read("client.pem")))
             .unwrap_or_else(|e| panic!("write keystore: {e}"));
@@ -121,7 +157,10 @@ impl TlsProxy {
             .unwrap_or_else(|e| panic!("server config: {e}"));
         let acceptor = TlsAcceptor::from(Arc::new(config));
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("bind: {e}"));
-        let port = listener.local_addr().unwrap_or_else(|e| panic!("addr: {e}")).port();
+        let port = listener
+            .local_addr()
+            .unwrap_or_else(|e| panic!("addr: {e}"))
+            .port();
         listener
             .set_nonblocking(true)
             .unwrap_or_else(|e| panic!("nonblocking: {e}"));
@@ -137,8 +176,12 @@ impl TlsProxy {
                     let acceptor = acceptor.clone();
                     tokio::spawn(async move {
                         // A failed handshake (a client that does not trust us) just ends here.
-                        let Ok(mut tls) = acceptor.accept(tcp).await else { return };
-                        let Ok(mut plain) = tokio::net::TcpStream::connect(upstream).await else { return };
+                        let Ok(mut tls) = acceptor.accept(tcp).await else {
+                            return;
+                        };
+                        let Ok(mut plain) = tokio::net::TcpStream::connect(upstream).await else {
+                            return;
+                        };
                         let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
                     });
                 }

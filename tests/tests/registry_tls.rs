@@ -13,7 +13,10 @@ use tests::tls::{TestPki, TlsProxy};
 use tests::{Value, Weir, WeirConfig, json, temp_dir, wait_lines, wait_until};
 
 fn addr(url: &str) -> SocketAddr {
-    url.trim_start_matches("http://").trim_end_matches('/').parse().unwrap()
+    url.trim_start_matches("http://")
+        .trim_end_matches('/')
+        .parse()
+        .unwrap()
 }
 
 fn subjects(registry: &Weir) -> Value {
@@ -22,9 +25,15 @@ fn subjects(registry: &Weir) -> Value {
 
 fn wait_subject(registry: &Weir, subject: &str, worker: &Weir) {
     let ok = wait_until(Duration::from_secs(60), || {
-        subjects(registry).as_array().is_some_and(|a| a.iter().any(|s| s == subject))
+        subjects(registry)
+            .as_array()
+            .is_some_and(|a| a.iter().any(|s| s == subject))
     });
-    assert!(ok, "{subject} never reached the registry; logs:\n{}", worker.logs());
+    assert!(
+        ok,
+        "{subject} never reached the registry; logs:\n{}",
+        worker.logs()
+    );
 }
 
 fn wait_failed_with(worker: &Weir, connector: &str, needles: &[&str]) {
@@ -35,12 +44,20 @@ fn wait_failed_with(worker: &Weir, connector: &str, needles: &[&str]) {
         let text = body.to_string();
         needles.iter().all(|n| text.contains(n))
     });
-    assert!(ok, "{connector}: no status with {needles:?}; last: {last}\nlogs:\n{}", worker.logs());
+    assert!(
+        ok,
+        "{connector}: no status with {needles:?}; last: {last}\nlogs:\n{}",
+        worker.logs()
+    );
 }
 
 fn source(dir: &Path, name: &str, topic: &str, converter: Value) -> Value {
     let input = dir.join(format!("{name}.jsonl"));
-    std::fs::write(&input, "{\"id\":1,\"name\":\"Ann\"}\n{\"id\":2,\"name\":\"Bo\"}\n").unwrap();
+    std::fs::write(
+        &input,
+        "{\"id\":1,\"name\":\"Ann\"}\n{\"id\":2,\"name\":\"Bo\"}\n",
+    )
+    .unwrap();
     let mut config = json!({"connector.class": "FileStreamSource", "file": input, "file.format": "jsonl",
                             "topic": topic, "value.converter": "AvroConverter"});
     for (k, v) in converter.as_object().unwrap() {
@@ -103,24 +120,43 @@ fn wrong_ca_missing_client_certificate_and_host_names_fail_clearly() {
     // A truststore that does not vouch for the server's certificate.
     worker.create(
         "wrong-ca",
-        source(dir.path(), "wrong-ca", "t1", json!({"schema.registry.url": url(plain.port),
-            "schema.registry.ssl.truststore.location": other.ca.display().to_string()})),
+        source(
+            dir.path(),
+            "wrong-ca",
+            "t1",
+            json!({"schema.registry.url": url(plain.port),
+            "schema.registry.ssl.truststore.location": other.ca.display().to_string()}),
+        ),
     );
-    wait_failed_with(&worker, "wrong-ca", &["FAILED", "schema.registry.url", "certificate"]);
+    wait_failed_with(
+        &worker,
+        "wrong-ca",
+        &["FAILED", "schema.registry.url", "certificate"],
+    );
 
     // Mutual TLS: refused without a client certificate, accepted with the PEM keystore.
     worker.create(
         "no-cert",
-        source(dir.path(), "no-cert", "t2", json!({"schema.registry.url": url(mutual.port),
-            "schema.registry.ssl.truststore.location": ca})),
+        source(
+            dir.path(),
+            "no-cert",
+            "t2",
+            json!({"schema.registry.url": url(mutual.port),
+            "schema.registry.ssl.truststore.location": ca}),
+        ),
     );
     wait_failed_with(&worker, "no-cert", &["FAILED", "schema.registry.url"]);
     worker.create(
         "with-cert",
-        source(dir.path(), "with-cert", "t3", json!({"schema.registry.url": url(mutual.port),
+        source(
+            dir.path(),
+            "with-cert",
+            "t3",
+            json!({"schema.registry.url": url(mutual.port),
             "schema.registry.ssl.truststore.location": ca,
             "schema.registry.ssl.keystore.type": "PEM",
-            "schema.registry.ssl.keystore.location": pki.client_keystore.display().to_string()})),
+            "schema.registry.ssl.keystore.location": pki.client_keystore.display().to_string()}),
+        ),
     );
     wait_subject(&registry, "t3-value", &worker);
 
@@ -129,15 +165,25 @@ fn wrong_ca_missing_client_certificate_and_host_names_fail_clearly() {
     let by_ip = format!("https://127.0.0.1:{}", plain.port);
     worker.create(
         "by-ip",
-        source(dir.path(), "by-ip", "t4", json!({"schema.registry.url": by_ip,
-            "schema.registry.ssl.truststore.location": ca})),
+        source(
+            dir.path(),
+            "by-ip",
+            "t4",
+            json!({"schema.registry.url": by_ip,
+            "schema.registry.ssl.truststore.location": ca}),
+        ),
     );
     wait_failed_with(&worker, "by-ip", &["FAILED", "schema.registry.url", "127.0.0.1"]);
     worker.create(
         "by-ip-unchecked",
-        source(dir.path(), "by-ip-unchecked", "t5", json!({"schema.registry.url": by_ip,
+        source(
+            dir.path(),
+            "by-ip-unchecked",
+            "t5",
+            json!({"schema.registry.url": by_ip,
             "schema.registry.ssl.truststore.location": ca,
-            "schema.registry.ssl.endpoint.identification.algorithm": ""})),
+            "schema.registry.ssl.endpoint.identification.algorithm": ""}),
+        ),
     );
     wait_subject(&registry, "t5-value", &worker);
 
@@ -152,6 +198,10 @@ fn wrong_ca_missing_client_certificate_and_host_names_fail_clearly() {
     let text = body.to_string();
     let refused_now = status >= 400 && text.contains("schema.registry.ssl.truststore.type");
     if !refused_now {
-        wait_failed_with(&worker, "jks", &["FAILED", "schema.registry.ssl.truststore.type", "PEM"]);
+        wait_failed_with(
+            &worker,
+            "jks",
+            &["FAILED", "schema.registry.ssl.truststore.type", "PEM"],
+        );
     }
 }

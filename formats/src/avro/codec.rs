@@ -15,11 +15,11 @@
 
 use std::sync::Arc;
 
+use super::connect::RECURSIVE_PARAM;
+pub use super::json_codec::encode_json;
+use super::plan::{EnumDef, IntAs, Plan, RecordDef, Ty};
 use bytes::Bytes;
 use schemas::{Schema, SchemaKind, Value};
-use super::connect::RECURSIVE_PARAM;
-use super::plan::{EnumDef, IntAs, Plan, RecordDef, Ty};
-pub use super::json_codec::encode_json;
 
 /// The Connect name of the struct that stands for a general Avro union.
 pub const UNION_NAME: &str = "io.confluent.connect.avro.Union";
@@ -198,7 +198,9 @@ fn enter<'s>(
                 .rev()
                 .find(|(i, _)| *i == index)
                 .map(|(_, s)| *s)
-                .ok_or_else(|| CodecError::new(format!("record {} refers to itself outside itself", rec.name)))?,
+                .ok_or_else(|| {
+                    CodecError::new(format!("record {} refers to itself outside itself", rec.name))
+                })?,
         ),
         other => other,
     };
@@ -437,30 +439,30 @@ fn encode_fields<'s>(
     out: &mut Vec<u8>,
     stack: &mut Stack<'s>,
 ) -> Result<()> {
-            for (i, f) in rec.fields.iter().enumerate() {
-                // By position when the Connect schema agrees (the usual case: the Avro schema was
-                // derived from it), else by name (a registered schema used as is).
-                let at = match fields.get(i) {
-                    Some(cf) if cf.name == f.name => Some(i),
-                    _ => fields.iter().position(|cf| cf.name == f.name),
-                };
-                match at.and_then(|i| values.get(i).map(|v| (i, v))) {
-                    Some((i, v)) => {
-                        let fs = fields.get(i).map(|cf| cf.schema.as_ref());
-                        encode_in(plan, &f.ty, fs, v, out, stack).map_err(|e| e.at(f.name.clone()))?;
-                    }
-                    None => match &f.default {
-                        Some(d) => encode_json(plan, &f.ty, d, out).map_err(|e| e.at(f.name.clone()))?,
-                        None => {
-                            return Err(CodecError::new(format!(
-                                "record {} has no value for field {} and the field has no default",
-                                rec.name, f.name
-                            )));
-                        }
-                    },
-                }
+    for (i, f) in rec.fields.iter().enumerate() {
+        // By position when the Connect schema agrees (the usual case: the Avro schema was
+        // derived from it), else by name (a registered schema used as is).
+        let at = match fields.get(i) {
+            Some(cf) if cf.name == f.name => Some(i),
+            _ => fields.iter().position(|cf| cf.name == f.name),
+        };
+        match at.and_then(|i| values.get(i).map(|v| (i, v))) {
+            Some((i, v)) => {
+                let fs = fields.get(i).map(|cf| cf.schema.as_ref());
+                encode_in(plan, &f.ty, fs, v, out, stack).map_err(|e| e.at(f.name.clone()))?;
             }
-            Ok(())
+            None => match &f.default {
+                Some(d) => encode_json(plan, &f.ty, d, out).map_err(|e| e.at(f.name.clone()))?,
+                None => {
+                    return Err(CodecError::new(format!(
+                        "record {} has no value for field {} and the field has no default",
+                        rec.name, f.name
+                    )));
+                }
+            },
+        }
+    }
+    Ok(())
 }
 
 /// Writes the index of enum symbol `s`.

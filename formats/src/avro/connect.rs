@@ -219,7 +219,9 @@ impl Names {
             (SchemaKind::String, _) => {
                 obj.insert("type".into(), json!("string"));
             }
-            (SchemaKind::Bytes, _) if self.config.enhanced && schema.parameters.contains_key(FIXED_SIZE_PARAM) => {
+            (SchemaKind::Bytes, _)
+                if self.config.enhanced && schema.parameters.contains_key(FIXED_SIZE_PARAM) =>
+            {
                 return self.fixed(schema);
             }
             (SchemaKind::Bytes, _) => {

@@ -183,4 +183,3 @@ pub fn encode_json(plan: &Plan, ty: &Ty, value: &Json, out: &mut Vec<u8>) -> Res
 fn branch_name(plan: &Plan, ty: &Ty) -> String {
     describe(plan, ty)
 }
-

@@ -97,10 +97,12 @@ impl Walk<'_> {
                 let simple = split_name(&e.name).1;
                 if meta {
                     if let Some(doc) = &e.doc {
-                        s.parameters.insert(format!("{ENUM_DOC_PREFIX}{simple}"), doc.clone());
+                        s.parameters
+                            .insert(format!("{ENUM_DOC_PREFIX}{simple}"), doc.clone());
                     }
                     if let Some(d) = &e.default {
-                        s.parameters.insert(format!("{ENUM_DEFAULT_PREFIX}{simple}"), d.clone());
+                        s.parameters
+                            .insert(format!("{ENUM_DEFAULT_PREFIX}{simple}"), d.clone());
                     }
                 }
                 s.parameters.insert(ENUM_PARAM.into(), e.name.clone());
@@ -325,4 +327,3 @@ pub fn json_to_value(schema: &Schema, v: &Json) -> Option<Value> {
         _ => return None,
     })
 }
-

@@ -249,7 +249,11 @@ pub fn to_connect_schema(schema: &Json) -> Result<Schema, String> {
 
 /// JSON Schema -> Connect schema. Errors name the construct that has no Connect form.
 pub fn to_connect_schema_with(schema: &Json, mapping: &Mapping) -> Result<Schema, String> {
-    Reader { root: schema, mapping }.connect(schema, 0, false)
+    Reader {
+        root: schema,
+        mapping,
+    }
+    .connect(schema, 0, false)
 }
 
 struct Reader<'a> {
@@ -321,7 +325,10 @@ impl Reader<'_> {
         let mut required: Vec<Json> = Vec::new();
         for p in parts {
             let p = match p.get("$ref").and_then(Json::as_str) {
-                Some(r) => r.strip_prefix('#').and_then(|ptr| self.root.pointer(ptr)).unwrap_or(p),
+                Some(r) => r
+                    .strip_prefix('#')
+                    .and_then(|ptr| self.root.pointer(ptr))
+                    .unwrap_or(p),
                 None => p,
             };
             if let Some(Json::Object(ps)) = p.get("properties") {
@@ -339,7 +346,11 @@ impl Reader<'_> {
             .iter()
             .find(|p| p.get("type").is_some_and(|t| t != "string"))
             .or_else(|| parts.iter().find(|p| p.get("enum").is_some()))
-            .or_else(|| parts.iter().find(|p| p.get("type").is_some() || p.get("oneOf").is_some()))
+            .or_else(|| {
+                parts
+                    .iter()
+                    .find(|p| p.get("type").is_some() || p.get("oneOf").is_some())
+            })
             .ok_or("an allOf without a part that has a type has no Connect form")?;
         self.connect(typed, depth + 1, force_optional)
     }
@@ -348,7 +359,11 @@ impl Reader<'_> {
         let (t, nullable) = match obj.get("type") {
             Some(Json::String(t)) => (t.as_str(), false),
             Some(Json::Array(ts)) => {
-                let non_null: Vec<&str> = ts.iter().filter_map(Json::as_str).filter(|t| *t != "null").collect();
+                let non_null: Vec<&str> = ts
+                    .iter()
+                    .filter_map(Json::as_str)
+                    .filter(|t| *t != "null")
+                    .collect();
                 match non_null.as_slice() {
                     [one] => (*one, non_null.len() < ts.len()),
                     _ => return Err(format!("type {} has no Connect form", Json::Array(ts.clone()))),
@@ -397,12 +412,22 @@ impl Reader<'_> {
                     .get("items")
                     .and_then(|i| i.get("properties"))
                     .ok_or("a map array without key/value items")?;
-                let k = self.connect(props.get("key").ok_or("map entries without key")?, depth + 1, false)?;
-                let v = self.connect(props.get("value").ok_or("map entries without value")?, depth + 1, false)?;
+                let k = self.connect(
+                    props.get("key").ok_or("map entries without key")?,
+                    depth + 1,
+                    false,
+                )?;
+                let v = self.connect(
+                    props.get("value").ok_or("map entries without value")?,
+                    depth + 1,
+                    false,
+                )?;
                 Schema::map(Arc::new(k), Arc::new(v))
             }
             ("array", _) => {
-                let items = obj.get("items").ok_or("an array without items has no Connect form")?;
+                let items = obj
+                    .get("items")
+                    .ok_or("an array without items has no Connect form")?;
                 Schema::array(Arc::new(self.connect(items, depth + 1, false)?))
             }
             ("object", Some("map")) => {

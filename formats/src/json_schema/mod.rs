@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use schemas::json::{DecimalFormat, JsonOptions, JsonDialect};
+use schemas::json::{DecimalFormat, JsonDialect, JsonOptions};
 use schemas::registry::{ParsedSchema, SchemaType};
 use schemas::{ConnectError, Data, Schema};
 
@@ -21,9 +21,9 @@ use crate::Converter;
 use crate::confluent::{
     ReaderCache, SerdeConfig, WriterCache, bool_prop, resolve_writer, schema_for_id, schemaless_error,
 };
-pub use mapping::{Mapping, to_connect_schema, to_connect_schema_with, to_json_schema, to_json_schema_with};
 use crate::registry::{ConverterContext, SchemaText};
 use crate::wire;
+pub use mapping::{Mapping, to_connect_schema, to_connect_schema_with, to_json_schema, to_json_schema_with};
 
 /// How values are read: decimals as numbers or base64 both, maps with non-string keys as
 /// Confluent's `{key, value}` objects.

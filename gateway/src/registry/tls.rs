@@ -26,10 +26,7 @@ fn key(name: &str) -> String {
 }
 
 fn get<'a>(props: &'a BTreeMap<String, String>, name: &str) -> Option<&'a str> {
-    props
-        .get(&key(name))
-        .map(|v| v.trim())
-        .filter(|v| !v.is_empty())
+    props.get(&key(name)).map(|v| v.trim()).filter(|v| !v.is_empty())
 }
 
 fn read(name: &str, path: &str) -> Result<Vec<u8>, ConnectError> {
@@ -73,7 +70,10 @@ pub fn configured(props: &BTreeMap<String, String>) -> bool {
 pub fn client(props: &BTreeMap<String, String>) -> Result<reqwest::Client, ConnectError> {
     let mut builder = reqwest::Client::builder().timeout(Duration::from_secs(30));
 
-    let trust = match (get(props, "truststore.location"), get(props, "truststore.certificates")) {
+    let trust = match (
+        get(props, "truststore.location"),
+        get(props, "truststore.certificates"),
+    ) {
         (Some(path), _) => {
             let bytes = read("truststore.location", path)?;
             check_type(props, "truststore", &bytes)?;
@@ -86,7 +86,10 @@ pub fn client(props: &BTreeMap<String, String>) -> Result<reqwest::Client, Conne
         let certs = reqwest::Certificate::from_pem_bundle(&pem)
             .map_err(|e| ConnectError::config(&key(name), format!("not a PEM certificate bundle: {e}")))?;
         if certs.is_empty() {
-            return Err(ConnectError::config(&key(name), "no certificate in the truststore"));
+            return Err(ConnectError::config(
+                &key(name),
+                "no certificate in the truststore",
+            ));
         }
         // As Confluent's client: the truststore replaces the default roots.
         builder = builder.tls_built_in_root_certs(false);
@@ -150,7 +153,10 @@ pub fn client(props: &BTreeMap<String, String>) -> Result<reqwest::Client, Conne
             ));
         }
     }
-    builder
-        .build()
-        .map_err(|e| ConnectError::config("schema.registry.url", format!("cannot set up the HTTP client: {e}")))
+    builder.build().map_err(|e| {
+        ConnectError::config(
+            "schema.registry.url",
+            format!("cannot set up the HTTP client: {e}"),
+        )
+    })
 }

@@ -14,7 +14,7 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use bytes::Bytes;
 use serde_json::Value as J;
 
-use super::{JsonOptions, JsonDialect, Path, decimal, json_type_name};
+use super::{JsonDialect, JsonOptions, Path, decimal, json_type_name};
 use crate::data::{DATE, DECIMAL, TIME, TIMESTAMP};
 use crate::{ConnectError, Schema, SchemaKind, Value};
 
@@ -238,7 +238,11 @@ fn union_value(schema: &Schema, json: &J, options: &JsonOptions, path: &Path<'_>
             .map(|(_, i)| i)
     });
     let Some(i) = pick else {
-        return Err(format!("{}no oneOf branch takes {}", path.prefix(), json_type_name(json)));
+        return Err(format!(
+            "{}no oneOf branch takes {}",
+            path.prefix(),
+            json_type_name(json)
+        ));
     };
     let field = &schema.fields[i];
     let mut values = vec![Value::Null; schema.fields.len()];
@@ -290,7 +294,12 @@ fn map_value(schema: &Schema, json: &J, options: &JsonOptions, path: &Path<'_>) 
                 convert(value_schema, &kv[1], options, &at)?,
             )),
             J::Object(kv) if objects && kv.len() == 2 => out.push((
-                convert(key_schema, kv.get("key").unwrap_or(&J::Null), options, &Path::Key(&at))?,
+                convert(
+                    key_schema,
+                    kv.get("key").unwrap_or(&J::Null),
+                    options,
+                    &Path::Key(&at),
+                )?,
                 convert(value_schema, kv.get("value").unwrap_or(&J::Null), options, &at)?,
             )),
             other if objects => return Err(expected(&at, "a {\"key\", \"value\"} object", other)),

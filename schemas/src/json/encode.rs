@@ -15,7 +15,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde::Serialize;
 use serde::ser::{Error as _, SerializeMap, SerializeSeq, Serializer};
 
-use super::{DecimalFormat, JsonOptions, JsonDialect, Path, decimal};
+use super::{DecimalFormat, JsonDialect, JsonOptions, Path, decimal};
 use crate::data::{DATE, DECIMAL, TIME, TIMESTAMP};
 use crate::{Schema, SchemaKind, Value};
 
@@ -142,7 +142,12 @@ impl Serialize for JsonView<'_> {
                 self.map(s, entries, key_schema, value_schema, object_mode)
             }
             (SchemaKind::Struct, Value::Struct(values)) if self.options.dialect.is_union(schema) => {
-                match schema.fields.iter().zip(values).find(|(_, v)| !matches!(v, Value::Null)) {
+                match schema
+                    .fields
+                    .iter()
+                    .zip(values)
+                    .find(|(_, v)| !matches!(v, Value::Null))
+                {
                     Some((field, v)) => self
                         .child(Some(&field.schema), v, Path::Field(path, &field.name))
                         .serialize(s),

@@ -205,9 +205,7 @@ impl<'de> Visitor<'de> for Composite<'_> {
             SchemaKind::Map => {
                 let key_schema = schema.key_schema.as_deref().ok_or_else(give_up::<A::Error>)?;
                 let value_schema = schema.value_schema.as_deref().ok_or_else(give_up::<A::Error>)?;
-                if key_schema.kind == SchemaKind::String
-                    || options.dialect != super::JsonDialect::Kafka
-                {
+                if key_schema.kind == SchemaKind::String || options.dialect != super::JsonDialect::Kafka {
                     return Err(give_up());
                 }
                 let pair = Pair(

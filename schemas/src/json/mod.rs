@@ -64,11 +64,11 @@ pub enum JsonDialect {
     /// Kafka's `JsonConverter`: keys of schema type string make an object; any other map is an
     /// array of `[key, value]` pairs.
     #[default]
-    Pairs,
+    Kafka,
     /// Confluent's `JsonSchemaData`: only non-optional string keys make an object; any other
     /// map is an array of `{"key": k, "value": v}` objects; a `oneOf` struct is the value of
     /// its one set field.
-    KeyValueObjects,
+    Confluent,
 }
 
 /// The struct that stands for a JSON Schema `oneOf` in Confluent's mapping.
