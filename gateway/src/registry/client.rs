@@ -49,11 +49,8 @@ struct VersionBody {
     subject: String,
     version: i32,
     id: i64,
-    schema: String,
-    #[serde(default)]
-    schema_type: Option<String>,
-    #[serde(default)]
-    references: Vec<SchemaReference>,
+    #[serde(flatten)]
+    body: SchemaBody,
 }
 
 #[derive(Deserialize)]
@@ -234,15 +231,20 @@ impl HttpRegistryClient {
             let v = self.get_version(&r.subject, &r.version.to_string()).await?;
             pending.push(ResolvedReference {
                 name: r.name.clone(),
-                schema_type: schema_type(v.schema_type.as_deref())?,
-                schema: v.schema,
+                schema_type: schema_type(v.body.schema_type.as_deref())?,
+                schema: v.body.schema,
             });
             stack.push((r, depth, true));
-            for child in v.references.iter().rev() {
+            for child in v.body.references.iter().rev() {
                 stack.push((child.clone(), depth + 1, false));
             }
         }
         Ok(out)
+    }
+
+    async fn schema_of(&self, id: i64, body: SchemaBody) -> RegistryResult<Arc<RegisteredSchema>> {
+        let t = schema_type(body.schema_type.as_deref())?;
+        self.parsed(id, t, body.schema, body.references).await
     }
 
     async fn parsed(
@@ -274,9 +276,8 @@ impl HttpRegistryClient {
     }
 
     async fn subject_schema(&self, v: VersionBody) -> RegistryResult<SubjectSchema> {
-        let t = schema_type(v.schema_type.as_deref())?;
         Ok(SubjectSchema {
-            schema: self.parsed(v.id, t, v.schema, v.references).await?,
+            schema: self.schema_of(v.id, v.body).await?,
             subject: v.subject,
             version: v.version,
         })
@@ -311,8 +312,7 @@ impl SchemaRegistryClient for HttpRegistryClient {
         }
         let url = self.url(&["schemas", "ids", &id.to_string()], &[])?;
         let body: SchemaBody = self.call(reqwest::Method::GET, url, None).await?;
-        let t = schema_type(body.schema_type.as_deref())?;
-        self.parsed(i64::from(id), t, body.schema, body.references).await
+        self.schema_of(i64::from(id), body).await
     }
 
     async fn latest(&self, subject: &str) -> RegistryResult<SubjectSchema> {
