@@ -34,6 +34,13 @@ fn framed(id: i32, json: &str) -> Vec<u8> {
     common::framed(id, json.as_bytes())
 }
 
+async fn read(c: &Arc<dyn Converter>, topic: &str, id: i32, json: &str) -> Data {
+    c.to_connect(topic, Some(&framed(id, json)))
+        .await
+        .unwrap()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn maps_with_non_string_keys_are_arrays_of_key_value_objects() {
     let reg = registry();
@@ -102,14 +109,7 @@ async fn optional_fields_enums_unions_and_parameters() {
         "size":{"oneOf":[{"type":"integer","connect.type":"int32","connect.index":0},{"type":"string","connect.index":1}],"connect.index":2}}}"#;
     let id = register(&reg, "shapes-value", text).await;
     let c = converter(&reg, &[]);
-    let data = c
-        .to_connect(
-            "shapes",
-            Some(&framed(id, r#"{"color":"green","note":null,"size":"XL"}"#)),
-        )
-        .await
-        .unwrap()
-        .unwrap();
+    let data = read(&c, "shapes", id, r#"{"color":"green","note":null,"size":"XL"}"#).await;
     assert_eq!(
         data.value,
         Value::Struct(vec![
@@ -146,14 +146,7 @@ async fn optional_fields_enums_unions_and_parameters() {
     assert_eq!(back["properties"], original["properties"]);
     assert_eq!(back["title"], "app.Shape");
     // A number takes the integer branch.
-    let data = c
-        .to_connect(
-            "shapes",
-            Some(&framed(id, r#"{"color":"red","note":"n","size":3}"#)),
-        )
-        .await
-        .unwrap()
-        .unwrap();
+    let data = read(&c, "shapes", id, r#"{"color":"red","note":"n","size":3}"#).await;
     let Value::Struct(fields) = &data.value else {
         panic!()
     };

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use common::{converter, id_of, register, registry};
 use schemas::registry::SchemaType;
+use schemas::registry::service::RegistryService;
 use schemas::{Data, Schema, SchemaKind, Value};
 
 const LATEST: &[(&str, &str)] = &[("auto.register.schemas", "false"), ("use.latest.version", "true")];
@@ -29,6 +30,23 @@ fn person() -> Data {
         Some(Arc::new(schema)),
         Value::Struct(vec![Value::Int64(7), Value::String("Ann".into())]),
     )
+}
+
+/// `person()` written to `topic` by a fresh converter of `class` with `pairs`.
+async fn write(
+    reg: &Arc<RegistryService>,
+    class: &str,
+    pairs: &[(&str, &str)],
+    topic: &str,
+) -> Result<bytes::Bytes, schemas::ConnectError> {
+    converter(reg, class, pairs)
+        .from_connect(topic, Some(&person()))
+        .await
+        .map(|b| b.unwrap())
+}
+
+fn assert_mentions(err: &schemas::ConnectError, needle: &str) {
+    assert!(err.message.contains(needle), "{}", err.message);
 }
 
 #[tokio::test]
@@ -56,24 +74,13 @@ async fn protobuf_writes_with_the_latest_schema() {
     // refused while strict, written with its numbers when not.
     let v2 = "syntax = \"proto3\";\npackage app;\nmessage Person {\n  string name = 1;\n  int64 id = 2;\n}\n";
     register(&reg, "renumbered-value", SchemaType::Protobuf, v2).await;
-    let err = converter(&reg, "ProtobufConverter", LATEST)
-        .from_connect("renumbered", Some(&person()))
+    let err = write(&reg, "ProtobufConverter", LATEST, "renumbered")
         .await
         .unwrap_err();
-    assert!(
-        err.message.contains("latest.compatibility.strict=true"),
-        "{}",
-        err.message
-    );
-    assert!(
-        err.message.contains("subject renumbered-value"),
-        "{}",
-        err.message
-    );
-    let bytes = converter(&reg, "ProtobufConverter", LATEST_LAX)
-        .from_connect("renumbered", Some(&person()))
+    assert_mentions(&err, "latest.compatibility.strict=true");
+    assert_mentions(&err, "subject renumbered-value");
+    let bytes = write(&reg, "ProtobufConverter", LATEST_LAX, "renumbered")
         .await
-        .unwrap()
         .unwrap();
     assert_eq!(&bytes[5..], &[0, 0x0a, 3, b'A', b'n', b'n', 0x10, 7]);
 }
@@ -99,32 +106,25 @@ async fn json_schema_writes_with_the_latest_schema() {
     assert_eq!(back.schema.unwrap().doc.as_deref(), Some("kept by another team"));
     // Without use.latest.version and without auto-registration, the record's own schema must
     // already be there.
-    let err = converter(&reg, "JsonSchemaConverter", &[("auto.register.schemas", "false")])
-        .from_connect("people", Some(&person()))
-        .await
-        .unwrap_err();
-    assert!(
-        err.message.contains("auto.register.schemas=false"),
-        "{}",
-        err.message
-    );
+    let err = write(
+        &reg,
+        "JsonSchemaConverter",
+        &[("auto.register.schemas", "false")],
+        "people",
+    )
+    .await
+    .unwrap_err();
+    assert_mentions(&err, "auto.register.schemas=false");
 
     // A latest schema whose `name` is an integer cannot read the record's own.
     let v2 = r#"{"type":"object","title":"app.Person","properties":{"id":{"type":"integer","connect.index":0},"name":{"type":"integer","connect.index":1}}}"#;
     let id2 = register(&reg, "strict-value", SchemaType::Json, v2).await;
-    let err = converter(&reg, "JsonSchemaConverter", LATEST)
-        .from_connect("strict", Some(&person()))
+    let err = write(&reg, "JsonSchemaConverter", LATEST, "strict")
         .await
         .unwrap_err();
-    assert!(
-        err.message.contains("latest.compatibility.strict=true"),
-        "{}",
-        err.message
-    );
-    let bytes = converter(&reg, "JsonSchemaConverter", LATEST_LAX)
-        .from_connect("strict", Some(&person()))
+    assert_mentions(&err, "latest.compatibility.strict=true");
+    let bytes = write(&reg, "JsonSchemaConverter", LATEST_LAX, "strict")
         .await
-        .unwrap()
         .unwrap();
     assert_eq!(id_of(&bytes), id2);
 }
