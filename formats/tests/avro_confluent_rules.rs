@@ -133,15 +133,19 @@ async fn connect_meta_data_false_writes_plain_avro() {
 async fn docs_and_field_defaults_travel_as_confluent_carries_them() {
     let reg = registry();
     let text = r#"{"type":"record","name":"Doc","namespace":"io.app","doc":"the record",
-        "fields":[{"name":"n","type":"int","default":5,"doc":"the field"}]}"#;
+        "fields":[{"name":"n","type":"int","default":5,"doc":"the field"},
+                  {"name":"s","type":{"type":"string","avro.java.string":"String"}}]}"#;
     let id = register(&reg, "docs-value", text).await;
     let c = converter(&reg, &[]);
     let data = c
-        .to_connect("docs", Some(&framed(id, &[14])))
+        .to_connect("docs", Some(&framed(id, &[14, 2, b'x'])))
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(data.value, Value::Struct(vec![Value::Int32(7)]));
+    assert_eq!(
+        data.value,
+        Value::Struct(vec![Value::Int32(7), Value::String("x".into())])
+    );
     let schema = data.schema.clone().unwrap();
     assert_eq!(schema.parameters[RECORD_DOC_PARAM], "the record");
     assert_eq!(schema.parameters[&format!("{FIELD_DOC_PREFIX}n")], "the field");
@@ -149,6 +153,8 @@ async fn docs_and_field_defaults_travel_as_confluent_carries_them() {
     let n = &schema.fields[0].schema;
     assert_eq!(n.default, Some(Value::Int32(5)));
     assert_eq!(n.parameters[FIELD_DEFAULT_FLAG], "true");
+    // `avro*` properties travel as parameters, and back as properties.
+    assert_eq!(schema.fields[1].schema.parameters["avro.java.string"], "String");
     // Written back: doc, field doc and the field default where they were; the flag is not
     // written, the doc parameters are (as Confluent writes them).
     c.from_connect("docs2", Some(&data)).await.unwrap().unwrap();
@@ -158,6 +164,7 @@ async fn docs_and_field_defaults_travel_as_confluent_carries_them() {
         back["fields"][0],
         json!({"name":"n","type":"int","default":5,"doc":"the field"})
     );
+    assert_eq!(back["fields"][1]["type"]["avro.java.string"], "String");
     assert_eq!(
         back["connect.parameters"],
         json!({RECORD_DOC_PARAM: "the record", format!("{FIELD_DOC_PREFIX}n"): "the field"})

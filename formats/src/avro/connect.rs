@@ -40,6 +40,8 @@ pub const MAP_ENTRY: &str = "MapEntry";
 pub const PRECISION_PARAM: &str = "connect.decimal.precision";
 pub const ENUM_PARAM: &str = "io.confluent.connect.avro.Enum";
 pub const FIXED_SIZE_PARAM: &str = "connect.fixed.size";
+/// Avro properties whose names start with this travel as Connect parameters and back.
+pub const AVRO_PROP: &str = "avro";
 /// Marks the placeholder that stands for an enclosing recursive record (Weir's own parameter:
 /// its value is the Avro record's full name). Never written to an Avro schema.
 pub const RECURSIVE_PARAM: &str = "weir.avro.recursive";
@@ -292,10 +294,20 @@ impl Names {
 
     /// Confluent's `connect.*` metadata (with `connect.meta.data`, the default), in Confluent's
     /// order: doc, version, parameters, default, name, type.
+    /// Parameters named `avro*` go back to the Avro schema as properties, with or without meta
+    /// data (Confluent's `avro` passthrough, e.g. `avro.java.string`).
     fn meta(&self, schema: &Schema, obj: &mut Map<String, Json>) {
-        if !self.config.connect_meta_data {
-            return;
+        if self.config.connect_meta_data {
+            self.connect_meta(schema, obj);
         }
+        for (k, v) in &schema.parameters {
+            if k.starts_with(AVRO_PROP) {
+                obj.insert(k.clone(), json!(v));
+            }
+        }
+    }
+
+    fn connect_meta(&self, schema: &Schema, obj: &mut Map<String, Json>) {
         if let Some(doc) = &schema.doc {
             obj.insert("connect.doc".into(), json!(doc));
         }

@@ -29,8 +29,8 @@ use serde_json::{Map, Value as Json};
 
 use super::codec::UNION_NAME;
 use super::connect::{
-    AvroDataConfig, DEFAULT_NAME, ENUM_PARAM, FIXED_SIZE_PARAM, MAP_ENTRY, MappingError, NAMESPACE,
-    PRECISION_PARAM, RECURSIVE_PARAM, split_name,
+    AVRO_PROP, AvroDataConfig, DEFAULT_NAME, ENUM_PARAM, FIXED_SIZE_PARAM, MAP_ENTRY, MappingError,
+    NAMESPACE, PRECISION_PARAM, RECURSIVE_PARAM, split_name,
 };
 use super::plan::{IntAs, LongAs, Plan, RecordDef, Ty};
 
@@ -239,6 +239,10 @@ impl Walk<'_> {
                     s.parameters.insert(k.clone(), v.to_owned());
                 }
             }
+        }
+        for (k, v) in props.iter().filter(|(k, _)| k.starts_with(AVRO_PROP)) {
+            let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+            s.parameters.insert(k.clone(), text);
         }
         let connect_default = props.get("connect.default");
         if let Some(d) = connect_default {
