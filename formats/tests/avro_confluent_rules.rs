@@ -218,7 +218,7 @@ async fn recursive_records_convert_both_ways() {
     deep.push(0);
     let err = c.to_connect("list", Some(&framed(id, &deep))).await.unwrap_err();
     assert!(
-        err.message.contains("nests deeper than 256 levels"),
+        err.message.contains("nests deeper than 100 levels"),
         "{}",
         err.message
     );
