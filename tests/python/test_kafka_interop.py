@@ -242,6 +242,33 @@ def test_avro_enum_with_unsorted_symbols_read_by_a_weir_sink(kafka, registry, na
     assert_rows_equal(wait_lines(out, len(rows), why=why), rows)
 
 
+def test_avro_enum_written_by_weir_keeps_its_symbol_order(kafka, registry, name, tmp_path):
+    """An HttpSource with the Card schema and enhanced.avro.schema.support writes the enum back as
+    the same enum: with connect.meta.data=false the schema is the one confluent-kafka registered
+    (same id), so symbol order survived the trip through Connect."""
+    require(kafka, AVRO)
+    topic = f"{name}-wenum"
+    ser = AvroSerializer(registry, CARD_SCHEMA)
+    ctx = SerializationContext(topic, MessageField.VALUE)
+    produce(kafka, topic, [ser({"id": 1, "suit": "HEARTS"}, ctx)])
+    connector = f"{name}-wenum-in"
+    create(kafka, connector, {
+        "connector.class": "HttpSource", "topic": topic,
+        "value.schema": CARD_SCHEMA, "value.schema.type": "AVRO",
+        "value.converter": AVRO,
+        "value.converter.enhanced.avro.schema.support": "true",
+        "value.converter.connect.meta.data": "false"})
+    wait_task_state(kafka, connector, "RUNNING")
+    rows = [{"id": 2, "suit": "CLUBS"}, {"id": 3, "suit": "SPADES"}]
+    pushed = requests.post(f"{kafka['url']}/ingest/{connector}", json=rows, timeout=30)
+    assert pushed.json() == {"accepted": 2}, pushed.text
+    raw = consume_raw(kafka, topic, 3)
+    assert raw[1][1:5] == raw[0][1:5], "Weir wrote under the schema confluent-kafka registered"
+    assert raw[1][-1:] == b"\x04", "CLUBS is index 2 (zigzag 4) in the declared order"
+    de = AvroDeserializer(registry)
+    assert [de(b, ctx) for b in raw[1:]] == rows
+
+
 INVENTORY_SCHEMA = json.dumps({
     "type": "object", "title": "Inventory",
     "properties": {
