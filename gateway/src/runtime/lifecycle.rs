@@ -442,19 +442,7 @@ impl Runtime {
                 }
             };
             let mut props = props;
-            // The worker's `schema.registry.url` applies to every converter that names none, and
-            // so do its `schema.registry.ssl.*` keys a converter does not set itself.
-            if let Some(url) = &worker.schema_registry_url
-                && !props.contains_key("schema.registry.url")
-            {
-                props.insert("schema.registry.url".to_owned(), url.clone());
-            }
-            for (k, v) in worker.raw.range("schema.registry.ssl.".to_owned()..) {
-                if !k.starts_with("schema.registry.ssl.") {
-                    break;
-                }
-                props.entry(k.clone()).or_insert_with(|| v.clone());
-            }
+            worker.registry_defaults(&mut props);
             formats::build_converter(&class, &props, is_key, &self.shared.converters).map_err(|e| e.message)
         };
         let key_converter = converter("key.converter", true)?;
