@@ -312,6 +312,81 @@ def test_protobuf_oneof_written_by_weir_is_read_by_protobuf_deserializer(kafka, 
     assert got == EVENTS
 
 
+CARD_SCHEMA = json.dumps({
+    "type": "record", "name": "Card", "namespace": "weir.interop",
+    "fields": [
+        {"name": "id", "type": "long"},
+        # Declared order, not sorted: symbol indexes on the wire follow it.
+        {"name": "suit", "type": {"type": "enum", "name": "Suit", "symbols": ["SPADES", "HEARTS", "CLUBS"]}},
+    ],
+})
+
+
+def test_avro_enum_with_unsorted_symbols_read_by_a_weir_sink(kafka, registry, name, tmp_path):
+    require(kafka, AVRO)
+    topic = f"{name}-enum"
+    rows = [{"id": 1, "suit": "CLUBS"}, {"id": 2, "suit": "SPADES"}, {"id": 3, "suit": "HEARTS"}]
+    ser = AvroSerializer(registry, CARD_SCHEMA)
+    ctx = SerializationContext(topic, MessageField.VALUE)
+    encoded = [ser(row, ctx) for row in rows]
+    assert encoded[0][-1:] == b"\x04", "CLUBS is index 2 (zigzag 4) in the declared order"
+    produce(kafka, topic, encoded)
+    out, why = sink_to_file(kafka, tmp_path, f"{name}-enum-sink", topic, AVRO)
+    assert_rows_equal(wait_lines(out, len(rows), why=why), rows)
+
+
+def test_avro_enum_written_by_weir_keeps_its_symbol_order(kafka, registry, name, tmp_path):
+    """An HttpSource with the Card schema and enhanced.avro.schema.support writes the enum back as
+    the same enum: with connect.meta.data=false the schema is the one confluent-kafka registered
+    (same id), so symbol order survived the trip through Connect."""
+    require(kafka, AVRO)
+    topic = f"{name}-wenum"
+    ser = AvroSerializer(registry, CARD_SCHEMA)
+    ctx = SerializationContext(topic, MessageField.VALUE)
+    produce(kafka, topic, [ser({"id": 1, "suit": "HEARTS"}, ctx)])
+    connector = f"{name}-wenum-in"
+    create(kafka, connector, {
+        "connector.class": "HttpSource", "topic": topic,
+        "value.schema": CARD_SCHEMA, "value.schema.type": "AVRO",
+        "value.converter": AVRO,
+        "value.converter.enhanced.avro.schema.support": "true",
+        "value.converter.connect.meta.data": "false"})
+    wait_task_state(kafka, connector, "RUNNING")
+    rows = [{"id": 2, "suit": "CLUBS"}, {"id": 3, "suit": "SPADES"}]
+    pushed = requests.post(f"{kafka['url']}/ingest/{connector}", json=rows, timeout=30)
+    assert pushed.json() == {"accepted": 2}, pushed.text
+    raw = consume_raw(kafka, topic, 3)
+    assert raw[1][1:5] == raw[0][1:5], "Weir wrote under the schema confluent-kafka registered"
+    assert raw[1][-1:] == b"\x04", "CLUBS is index 2 (zigzag 4) in the declared order"
+    de = AvroDeserializer(registry)
+    assert [de(b, ctx) for b in raw[1:]] == rows
+
+
+INVENTORY_SCHEMA = json.dumps({
+    "type": "object", "title": "Inventory",
+    "properties": {
+        "id": {"type": "integer", "connect.index": 0},
+        # A Connect map with int keys, as Confluent's JsonSchemaConverter writes it.
+        "stock": {"type": "array", "connect.type": "map", "connect.index": 1,
+                  "items": {"type": "object", "properties": {
+                      "key": {"type": "integer", "connect.type": "int32", "connect.index": 0},
+                      "value": {"type": "string", "connect.index": 1}}}},
+    },
+})
+
+
+def test_json_schema_map_with_int_keys_read_by_a_weir_sink(kafka, registry, name, tmp_path):
+    require(kafka, JSON_SCHEMA)
+    topic = f"{name}-jmap"
+    rows = [{"id": 1, "stock": [{"key": 5, "value": "five"}, {"key": 7, "value": "seven"}]}]
+    ser = JSONSerializer(INVENTORY_SCHEMA, registry)
+    ctx = SerializationContext(topic, MessageField.VALUE)
+    produce(kafka, topic, [ser(row, ctx) for row in rows])
+    out, why = sink_to_file(kafka, tmp_path, f"{name}-jmap-sink", topic, JSON_SCHEMA)
+    # Read as a Connect map<int32, string>; the file sink writes it as Kafka's JSON does.
+    assert_rows_equal(wait_lines(out, 1, why=why), [{"id": 1, "stock": [[5, "five"], [7, "seven"]]}])
+
+
 # Weir writes, confluent-kafka reads ---------------------------------------------------------
 
 def source_from_file(kafka, tmp_path, name, topic, converter):

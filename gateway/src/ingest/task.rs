@@ -125,10 +125,12 @@ async fn fixed_schema(
 /// worker's).
 fn value_registry(ctx: &TaskContext) -> Result<Arc<dyn formats::SchemaRegistryClient>, ConnectError> {
     let props = crate::config::worker::strip_prefix(&ctx.config, "value.converter");
-    let props = if props.is_empty() {
+    let mut props = if props.is_empty() {
         ctx.shared.worker.value_converter.props.clone()
     } else {
         props
     };
+    // The same registry the converter uses: the worker's settings fill in, as for converters.
+    ctx.shared.worker.registry_defaults(&mut props);
     ctx.shared.converters.registry_for(&props)
 }

@@ -13,7 +13,7 @@ use parking_lot::Mutex;
 use tokio::sync::watch;
 
 use super::status::{State, Status};
-use super::task::{Control, TaskContext};
+use super::task::{Control, TaskContext, spawn_supervised};
 use super::validate::{Validation, validate};
 use super::{ConnectorEntry, Runtime, RuntimeError, RuntimeResult, TaskSlot, sink_task, source_task};
 use crate::config::providers::resolve_all;
@@ -442,12 +442,7 @@ impl Runtime {
                 }
             };
             let mut props = props;
-            // The worker's `schema.registry.url` applies to every converter that names none.
-            if let Some(url) = &worker.schema_registry_url
-                && !props.contains_key("schema.registry.url")
-            {
-                props.insert("schema.registry.url".to_owned(), url.clone());
-            }
+            worker.registry_defaults(&mut props);
             formats::build_converter(&class, &props, is_key, &self.shared.converters).map_err(|e| e.message)
         };
         let key_converter = converter("key.converter", true)?;
@@ -523,9 +518,9 @@ impl Runtime {
             dead_letter_topic: prepared.dead_letter_topic.clone(),
         };
         let join = match prepared.factory {
-            Factory::Source(_) => tokio::spawn(source_task::run(ctx)),
-            Factory::Push(_) => tokio::spawn(crate::ingest::task::run(ctx)),
-            Factory::Sink(_) => tokio::spawn(sink_task::run(ctx)),
+            Factory::Source(_) => spawn_supervised(ctx, |ctx| Box::pin(source_task::run(ctx))),
+            Factory::Push(_) => spawn_supervised(ctx, |ctx| Box::pin(crate::ingest::task::run(ctx))),
+            Factory::Sink(_) => spawn_supervised(ctx, |ctx| Box::pin(sink_task::run(ctx))),
         };
         TaskSlot {
             id,
