@@ -84,6 +84,7 @@ impl JsonConverter {
             options: JsonOptions {
                 decimal_format,
                 replace_null_with_default: bool_prop(props, "replace.null.with.default", true)?,
+                dialect: schemas::json::JsonDialect::Kafka,
             },
             cache_size: cache_size.max(1),
             rendered: Mutex::new(Vec::new()),

@@ -71,6 +71,9 @@ impl SchemaKind {
     }
 }
 
+/// A Connect schema's parameters, in insertion order.
+pub type Parameters = indexmap::IndexMap<String, String>;
+
 /// A Connect schema. Shared as `Arc<Schema>`; cheap to clone the `Arc`, not the schema.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Schema {
@@ -80,7 +83,9 @@ pub struct Schema {
     pub name: Option<String>,
     pub version: Option<i32>,
     pub doc: Option<String>,
-    pub parameters: BTreeMap<String, String>,
+    /// In insertion order, as Kafka's `SchemaBuilder` keeps them (a `LinkedHashMap`): the
+    /// order carries meaning, e.g. the symbols of an enum. Equality ignores the order.
+    pub parameters: Parameters,
     /// Struct fields, in order. Empty for other kinds.
     pub fields: Vec<Field>,
     /// Map key schema.
@@ -105,7 +110,7 @@ impl Schema {
             name: None,
             version: None,
             doc: None,
-            parameters: BTreeMap::new(),
+            parameters: Parameters::new(),
             fields: Vec::new(),
             key_schema: None,
             value_schema: None,

@@ -20,7 +20,7 @@ pub mod json;
 pub mod registry;
 
 pub use data::{
-    Committable, Data, Field, Header, Polled, Record, Schema, SchemaKind, SinkRecord, SourceBatch,
-    SourcePosition, TopicPartition, Value,
+    Committable, Data, Field, Header, Parameters, Polled, Record, Schema, SchemaKind, SinkRecord,
+    SourceBatch, SourcePosition, TopicPartition, Value,
 };
 pub use error::{ConnectError, ErrorKind};

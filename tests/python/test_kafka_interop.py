@@ -219,6 +219,174 @@ def test_protobuf_serializer_records_of_a_second_message_read_by_a_weir_sink(kaf
     assert_rows_equal(wait_lines(out, len(rows), why=why), rows)
 
 
+def event_class(name):
+    """A message with a oneof (a string or a nested message) and a nested message field."""
+    fdp = descriptor_pb2.FileDescriptorProto(name=f"{name}/event.proto", package=f"weir.{name}",
+                                             syntax="proto3")
+    f = descriptor_pb2.FieldDescriptorProto
+    msg = fdp.message_type.add(name="Event")
+    point = msg.nested_type.add(name="Point")
+    point.field.add(name="x", number=1, type=f.TYPE_INT32, label=f.LABEL_OPTIONAL)
+    point.field.add(name="y", number=2, type=f.TYPE_INT32, label=f.LABEL_OPTIONAL)
+    msg.oneof_decl.add(name="payload")
+    msg.field.add(name="id", number=1, type=f.TYPE_STRING, label=f.LABEL_OPTIONAL)
+    msg.field.add(name="text", number=2, type=f.TYPE_STRING, label=f.LABEL_OPTIONAL, oneof_index=0)
+    msg.field.add(name="point", number=3, type=f.TYPE_MESSAGE, label=f.LABEL_OPTIONAL, oneof_index=0,
+                  type_name=f".weir.{name}.Event.Point")
+    msg.field.add(name="origin", number=4, type=f.TYPE_MESSAGE, label=f.LABEL_OPTIONAL,
+                  type_name=f".weir.{name}.Event.Point")
+    pool = descriptor_pool.DescriptorPool()
+    pool.Add(fdp)
+    return message_factory.GetMessageClass(pool.FindMessageTypeByName(f"weir.{name}.Event"))
+
+
+# Each event as Weir reads it (Confluent's ProtobufData: the oneof is a struct field
+# `payload_0` holding the set member) and as the Python message is built.
+EVENTS = [
+    {"payload_0": {"text": "hello", "point": None}, "id": "e1", "origin": {"x": 1, "y": 2}},
+    {"payload_0": {"text": None, "point": {"x": 3, "y": -4}}, "id": "e2", "origin": None},
+    {"payload_0": None, "id": "e3", "origin": {"x": 0, "y": 0}},
+]
+
+
+def event_message(cls, row):
+    m = cls(id=row["id"])
+    union = row["payload_0"] or {}
+    if union.get("text") is not None:
+        m.text = union["text"]
+    if union.get("point") is not None:
+        m.point.x, m.point.y = union["point"]["x"], union["point"]["y"]
+    if row["origin"] is not None:
+        m.origin.x, m.origin.y = row["origin"]["x"], row["origin"]["y"]
+    return m
+
+
+def event_row(m):
+    """A decoded Python Event, in the shape of EVENTS."""
+    which = m.WhichOneof("payload")
+    union = None
+    if which == "text":
+        union = {"text": m.text, "point": None}
+    elif which == "point":
+        union = {"text": None, "point": {"x": m.point.x, "y": m.point.y}}
+    origin = {"x": m.origin.x, "y": m.origin.y} if m.HasField("origin") else None
+    return {"payload_0": union, "id": m.id, "origin": origin}
+
+
+def test_protobuf_oneof_and_nested_message_read_by_a_weir_sink(kafka, registry, name, tmp_path):
+    require(kafka, PROTOBUF)
+    topic = f"{name}-oneof"
+    cls = event_class(name)
+    ser = ProtobufSerializer(cls, registry, {"use.deprecated.format": False})
+    ctx = SerializationContext(topic, MessageField.VALUE)
+    produce(kafka, topic, [ser(event_message(cls, row), ctx) for row in EVENTS])
+    out, why = sink_to_file(kafka, tmp_path, f"{name}-oneof-sink", topic, PROTOBUF)
+    assert_rows_equal(wait_lines(out, len(EVENTS), why=why), EVENTS)
+
+
+def test_protobuf_oneof_written_by_weir_is_read_by_protobuf_deserializer(kafka, registry, name, tmp_path):
+    """Weir writes records whose Connect shape is the one it reads (the oneof as `payload_0`)
+    with the subject's latest schema, the one confluent-kafka registered; ProtobufDeserializer
+    reads the oneof and the nested messages back."""
+    require(kafka, PROTOBUF)
+    topic = f"{name}-woneof"
+    cls = event_class(name)
+    # Registers the Event schema under {topic}-value, as a producer would.
+    ProtobufSerializer(cls, registry, {"use.deprecated.format": False})(
+        event_message(cls, EVENTS[0]), SerializationContext(topic, MessageField.VALUE))
+    src = tmp_path / f"{name}-events.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in EVENTS), encoding="utf-8")
+    create(kafka, f"{name}-oneof-src", {
+        "connector.class": "FileStreamSource", "file": str(src), "topic": topic, "file.format": "jsonl",
+        "value.converter": PROTOBUF, "value.converter.use.latest.version": "true",
+        "value.converter.latest.compatibility.strict": "false",
+        "value.converter.auto.register.schemas": "false"})
+    try:
+        raw = consume_raw(kafka, topic, len(EVENTS))
+    except AssertionError as e:
+        raise AssertionError(f"{e}; source status: {status(kafka, f'{name}-oneof-src')}") from e
+    de = ProtobufDeserializer(cls, {"use.deprecated.format": False})
+    ctx = SerializationContext(topic, MessageField.VALUE)
+    got = [event_row(de(b, ctx)) for b in raw]
+    # proto3: an unset id would read as ""; every row sets it. A null origin stays unset.
+    assert got == EVENTS
+
+
+CARD_SCHEMA = json.dumps({
+    "type": "record", "name": "Card", "namespace": "weir.interop",
+    "fields": [
+        {"name": "id", "type": "long"},
+        # Declared order, not sorted: symbol indexes on the wire follow it.
+        {"name": "suit", "type": {"type": "enum", "name": "Suit", "symbols": ["SPADES", "HEARTS", "CLUBS"]}},
+    ],
+})
+
+
+def test_avro_enum_with_unsorted_symbols_read_by_a_weir_sink(kafka, registry, name, tmp_path):
+    require(kafka, AVRO)
+    topic = f"{name}-enum"
+    rows = [{"id": 1, "suit": "CLUBS"}, {"id": 2, "suit": "SPADES"}, {"id": 3, "suit": "HEARTS"}]
+    ser = AvroSerializer(registry, CARD_SCHEMA)
+    ctx = SerializationContext(topic, MessageField.VALUE)
+    encoded = [ser(row, ctx) for row in rows]
+    assert encoded[0][-1:] == b"\x04", "CLUBS is index 2 (zigzag 4) in the declared order"
+    produce(kafka, topic, encoded)
+    out, why = sink_to_file(kafka, tmp_path, f"{name}-enum-sink", topic, AVRO)
+    assert_rows_equal(wait_lines(out, len(rows), why=why), rows)
+
+
+def test_avro_enum_written_by_weir_keeps_its_symbol_order(kafka, registry, name, tmp_path):
+    """An HttpSource with the Card schema and enhanced.avro.schema.support writes the enum back as
+    the same enum: with connect.meta.data=false the schema is the one confluent-kafka registered
+    (same id), so symbol order survived the trip through Connect."""
+    require(kafka, AVRO)
+    topic = f"{name}-wenum"
+    ser = AvroSerializer(registry, CARD_SCHEMA)
+    ctx = SerializationContext(topic, MessageField.VALUE)
+    produce(kafka, topic, [ser({"id": 1, "suit": "HEARTS"}, ctx)])
+    connector = f"{name}-wenum-in"
+    create(kafka, connector, {
+        "connector.class": "HttpSource", "topic": topic,
+        "value.schema": CARD_SCHEMA, "value.schema.type": "AVRO",
+        "value.converter": AVRO,
+        "value.converter.enhanced.avro.schema.support": "true",
+        "value.converter.connect.meta.data": "false"})
+    wait_task_state(kafka, connector, "RUNNING")
+    rows = [{"id": 2, "suit": "CLUBS"}, {"id": 3, "suit": "SPADES"}]
+    pushed = requests.post(f"{kafka['url']}/ingest/{connector}", json=rows, timeout=30)
+    assert pushed.json() == {"accepted": 2}, pushed.text
+    raw = consume_raw(kafka, topic, 3)
+    assert raw[1][1:5] == raw[0][1:5], "Weir wrote under the schema confluent-kafka registered"
+    assert raw[1][-1:] == b"\x04", "CLUBS is index 2 (zigzag 4) in the declared order"
+    de = AvroDeserializer(registry)
+    assert [de(b, ctx) for b in raw[1:]] == rows
+
+
+INVENTORY_SCHEMA = json.dumps({
+    "type": "object", "title": "Inventory",
+    "properties": {
+        "id": {"type": "integer", "connect.index": 0},
+        # A Connect map with int keys, as Confluent's JsonSchemaConverter writes it.
+        "stock": {"type": "array", "connect.type": "map", "connect.index": 1,
+                  "items": {"type": "object", "properties": {
+                      "key": {"type": "integer", "connect.type": "int32", "connect.index": 0},
+                      "value": {"type": "string", "connect.index": 1}}}},
+    },
+})
+
+
+def test_json_schema_map_with_int_keys_read_by_a_weir_sink(kafka, registry, name, tmp_path):
+    require(kafka, JSON_SCHEMA)
+    topic = f"{name}-jmap"
+    rows = [{"id": 1, "stock": [{"key": 5, "value": "five"}, {"key": 7, "value": "seven"}]}]
+    ser = JSONSerializer(INVENTORY_SCHEMA, registry)
+    ctx = SerializationContext(topic, MessageField.VALUE)
+    produce(kafka, topic, [ser(row, ctx) for row in rows])
+    out, why = sink_to_file(kafka, tmp_path, f"{name}-jmap-sink", topic, JSON_SCHEMA)
+    # Read as a Connect map<int32, string>; the file sink writes it as Kafka's JSON does.
+    assert_rows_equal(wait_lines(out, 1, why=why), [{"id": 1, "stock": [[5, "five"], [7, "seven"]]}])
+
+
 # Weir writes, confluent-kafka reads ---------------------------------------------------------
 
 def source_from_file(kafka, tmp_path, name, topic, converter):

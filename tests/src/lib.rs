@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 pub use serde_json::{Value, json};
 
 mod kafka;
+pub mod restarts;
 pub use kafka::{Kafka, tansu_bin};
+pub mod tls;
 
 /// Path of the `weir` binary, built on first use.
 pub fn weir_bin() -> PathBuf {
@@ -302,7 +304,13 @@ impl Weir {
     }
 
     /// SIGTERM, then waits for the exit (at most 30 s).
-    pub fn terminate(mut self) -> ExitStatus {
+    pub fn terminate(self) -> ExitStatus {
+        self.terminate_with_logs().0
+    }
+
+    /// SIGTERM, waits for the exit (at most 30 s), and returns the exit status with everything
+    /// the worker logged, shutdown included.
+    pub fn terminate_with_logs(mut self) -> (ExitStatus, String) {
         let mut child = self.child.take().expect("running");
         let _ = Command::new("kill")
             .args(["-TERM", &child.id().to_string()])
@@ -310,7 +318,9 @@ impl Weir {
         let start = Instant::now();
         loop {
             if let Some(status) = child.try_wait().expect("wait") {
-                return status;
+                // The reader threads see the end of the pipes just after the exit.
+                std::thread::sleep(Duration::from_millis(100));
+                return (status, self.logs());
             }
             if start.elapsed() > Duration::from_secs(30) {
                 let _ = child.kill();

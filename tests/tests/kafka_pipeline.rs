@@ -5,28 +5,13 @@
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
-use std::collections::HashSet;
 use std::path::Path;
 use std::time::Duration;
 
-use tests::{Kafka, Weir, WeirConfig, json, read_lines, run_to_exit, temp_dir, wait_lines, wait_until};
-
-fn write_numbered(path: &Path, from: usize, to: usize) {
-    let mut text = String::with_capacity((to - from) * 12);
-    for i in from..to {
-        text.push_str(&format!("line-{i:07}\n"));
-    }
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .unwrap();
-    std::io::Write::write_all(&mut file, text.as_bytes()).unwrap();
-}
-
-fn numbered(from: usize, to: usize) -> Vec<String> {
-    (from..to).map(|i| format!("line-{i:07}")).collect()
-}
+use tests::restarts::{
+    file_pipeline, kill9_restart_loses_nothing, numbered, sigterm_restart_repeats_nothing, write_numbered,
+};
+use tests::{Kafka, Weir, WeirConfig, json, read_lines, run_to_exit, temp_dir, wait_lines};
 
 fn config(dir: &Path, kafka: &Kafka) -> WeirConfig {
     let mut config = WeirConfig::new(dir);
@@ -37,19 +22,6 @@ fn config(dir: &Path, kafka: &Kafka) -> WeirConfig {
     config
 }
 
-fn pipeline(weir: &Weir, input: &Path, output: &Path) {
-    weir.create(
-        "src",
-        json!({"connector.class": "FileStreamSource", "file": input.display().to_string(),
-        "topic": "numbers", "batch.size": "500"}),
-    );
-    weir.create(
-        "sink",
-        json!({"connector.class": "FileStreamSink", "file": output.display().to_string(),
-        "topics": "numbers"}),
-    );
-}
-
 #[test]
 fn a_file_is_copied_through_kafka_with_status_pause_and_sink_offsets() {
     let kafka = Kafka::start();
@@ -58,7 +30,7 @@ fn a_file_is_copied_through_kafka_with_status_pause_and_sink_offsets() {
     let output = dir.path().join("out.txt");
     write_numbered(&input, 0, 5_000);
     let weir = Weir::start(&config(dir.path(), &kafka));
-    pipeline(&weir, &input, &output);
+    file_pipeline(&weir, &input, &output);
     assert_eq!(
         wait_lines(&output, 5_000, Duration::from_secs(60)),
         numbered(0, 5_000)
@@ -122,41 +94,14 @@ fn a_file_is_copied_through_kafka_with_status_pause_and_sink_offsets() {
 
 #[test]
 fn sigterm_mid_copy_then_restart_gives_every_line_exactly_once_in_order() {
-    const LINES: usize = 60_000;
     let kafka = Kafka::start();
-    let dir = temp_dir();
-    let input = dir.path().join("in.txt");
-    let output = dir.path().join("out.txt");
-    write_numbered(&input, 0, LINES);
-    let weir = Weir::start(&config(dir.path(), &kafka));
-    pipeline(&weir, &input, &output);
-    assert!(wait_until(Duration::from_secs(60), || read_lines(&output).len() > 1_000));
-    let status = weir.terminate();
-    assert!(status.success(), "SIGTERM exits 0, got {status:?}");
-    let copied_at_stop = read_lines(&output).len();
-
-    let weir = Weir::start(&config(dir.path(), &kafka));
-    write_numbered(&input, LINES, LINES + 10);
-    wait_lines(&output, LINES + 10, Duration::from_secs(120));
-    std::thread::sleep(Duration::from_millis(1500));
-    let lines = read_lines(&output);
-    assert_eq!(
-        lines.len(),
-        LINES + 10,
-        "no duplicates after a graceful restart (had {copied_at_stop} at stop)"
-    );
-    assert!(lines == numbered(0, LINES + 10), "every line once, in order");
-    drop(weir);
+    sigterm_restart_repeats_nothing(60_000, |dir| config(dir, &kafka));
 }
 
 #[test]
 fn kill_9_mid_copy_then_restart_loses_nothing() {
-    const LINES: usize = 100_000;
     let kafka = Kafka::start();
     let dir = temp_dir();
-    let input = dir.path().join("in.txt");
-    let output = dir.path().join("out.txt");
-    write_numbered(&input, 0, LINES);
     // Static group membership (Kafka's KIP-345, passed through as consumer.*): the restarted
     // sink takes the killed member's place at once. Without it a restart waits for the dead
     // member's session to time out, and tansu 0.6.0 never times it out.
@@ -164,30 +109,7 @@ fn kill_9_mid_copy_then_restart_loses_nothing() {
     config
         .worker
         .push_str("consumer.group.instance.id=weir-kill9-test\n");
-    let weir = Weir::start(&config);
-    pipeline(&weir, &input, &output);
-    assert!(wait_until(Duration::from_secs(60), || read_lines(&output).len() > 1_000));
-    weir.kill9();
-    let at_kill = read_lines(&output).len();
-
-    let weir = Weir::start(&config);
-    let expected: HashSet<String> = numbered(0, LINES).into_iter().collect();
-    let mut seen = HashSet::new();
-    let complete = wait_until(Duration::from_secs(180), || {
-        seen = read_lines(&output).into_iter().collect::<HashSet<_>>();
-        expected.is_subset(&seen)
-    });
-    let missing = expected.difference(&seen).count();
-    assert!(
-        complete,
-        "{missing} lines lost after kill -9 (output had {at_kill} lines at the kill)\nweir logs:\n{}",
-        weir.logs()
-    );
-    eprintln!(
-        "kill -9 at {at_kill} lines; duplicates after restart: {}",
-        read_lines(&output).len() - LINES
-    );
-    assert_eq!(seen.len(), LINES, "no line that was never written appears");
+    kill9_restart_loses_nothing(100_000, &config, Duration::from_secs(180));
 }
 
 #[test]

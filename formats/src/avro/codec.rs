@@ -8,14 +8,18 @@
 //! anyway. apache-avro still validates every schema (in `schemas::registry::avro`).
 //!
 //! Errors name the field path (`address.zip`) and never panic on any bytes.
+//!
+//! A recursive record's Connect schema refers back to its enclosing struct through a
+//! placeholder (see `connect::RECURSIVE_PARAM`); the walk keeps a stack of the Connect schemas
+//! of the recursive records it is inside to resolve it, bounded by [`MAX_NESTING`].
 
 use std::sync::Arc;
 
+use super::connect::RECURSIVE_PARAM;
+pub use super::json_codec::encode_json;
+use super::plan::{EnumDef, IntAs, Plan, RecordDef, Ty};
 use bytes::Bytes;
 use schemas::{Schema, SchemaKind, Value};
-use serde_json::Value as Json;
-
-use super::plan::{IntAs, Plan, Ty};
 
 /// The Connect name of the struct that stands for a general Avro union.
 pub const UNION_NAME: &str = "io.confluent.connect.avro.Union";
@@ -34,7 +38,7 @@ impl CodecError {
             message: message.into(),
         }
     }
-    fn at(mut self, segment: impl Into<String>) -> Self {
+    pub(crate) fn at(mut self, segment: impl Into<String>) -> Self {
         self.path.push(segment.into());
         self
     }
@@ -65,7 +69,7 @@ pub fn write_long(out: &mut Vec<u8>, v: i64) {
     out.push(n as u8);
 }
 
-fn write_bytes(out: &mut Vec<u8>, b: &[u8]) {
+pub(crate) fn write_bytes(out: &mut Vec<u8>, b: &[u8]) {
     write_long(out, b.len() as i64);
     out.extend_from_slice(b);
 }
@@ -149,6 +153,70 @@ impl<'a> Reader<'a> {
         }
         Ok(n as usize)
     }
+
+    /// Reads the blocks of an array or map into `out`, one `item` per element (its index).
+    /// A count is never trusted for an allocation: every item takes at least... nothing (null),
+    /// so the reservation is capped by what is left plus a little.
+    fn blocks<T>(
+        &mut self,
+        out: &mut Vec<T>,
+        mut item: impl FnMut(&mut Self, usize) -> Result<T>,
+    ) -> Result<()> {
+        loop {
+            let n = self.block()?;
+            if n == 0 {
+                return Ok(());
+            }
+            out.reserve(n.min(self.remaining() + 16));
+            for _ in 0..n {
+                let v = item(self, out.len())?;
+                out.push(v);
+            }
+        }
+    }
+}
+
+/// How deep recursive records may nest in one datum: a guard against hostile bytes, sized so
+/// the walk fits a 2 MiB thread stack even in a debug build (about 10 KiB a level there).
+pub const MAX_NESTING: usize = 100;
+
+/// The Connect schemas of the recursive records being walked, innermost last.
+type Stack<'s> = Vec<(usize, &'s Schema)>;
+
+/// The Connect schema a record's value is walked with: the schema itself, or for a
+/// back-reference placeholder the enclosing record's schema from the stack. Pushes it when the
+/// record is recursive (the caller pops).
+fn enter<'s>(
+    rec: &RecordDef,
+    index: usize,
+    schema: Option<&'s Schema>,
+    stack: &mut Stack<'s>,
+) -> Result<Option<&'s Schema>> {
+    let schema = match schema {
+        Some(s) if s.parameters.contains_key(RECURSIVE_PARAM) => Some(
+            stack
+                .iter()
+                .rev()
+                .find(|(i, _)| *i == index)
+                .map(|(_, s)| *s)
+                .ok_or_else(|| {
+                    CodecError::new(format!("record {} refers to itself outside itself", rec.name))
+                })?,
+        ),
+        other => other,
+    };
+    if rec.recursive {
+        if stack.len() >= MAX_NESTING {
+            return Err(CodecError::new(format!(
+                "record {} nests deeper than {MAX_NESTING} levels",
+                rec.name
+            )));
+        }
+        if let Some(s) = schema {
+            stack.push((index, s));
+        }
+    }
+    Ok(schema)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -160,8 +228,19 @@ fn is_union_struct(schema: Option<&Schema>) -> bool {
 
 /// Encodes `value` (of Connect schema `schema`, if any) as the Avro type `ty`.
 pub fn encode(plan: &Plan, ty: &Ty, schema: Option<&Schema>, value: &Value, out: &mut Vec<u8>) -> Result<()> {
+    encode_in(plan, ty, schema, value, out, &mut Vec::new())
+}
+
+fn encode_in<'s>(
+    plan: &Plan,
+    ty: &Ty,
+    schema: Option<&'s Schema>,
+    value: &Value,
+    out: &mut Vec<u8>,
+    stack: &mut Stack<'s>,
+) -> Result<()> {
     match (ty, value) {
-        (Ty::Annotated(inner, _), _) => encode(plan, inner, schema, value, out),
+        (Ty::Annotated(inner, _), _) => encode_in(plan, inner, schema, value, out, stack),
         (Ty::Union(u), _) => {
             if matches!(value, Value::Null) {
                 let i = u
@@ -189,7 +268,7 @@ pub fn encode(plan: &Plan, ty: &Ty, schema: Option<&Schema>, value: &Value, out:
                     .ok_or_else(|| CodecError::new("union struct field without a branch"))?;
                 write_long(out, branch.0 as i64);
                 let fs = s.fields.get(pos).map(|f| f.schema.as_ref());
-                return encode(plan, branch.1, fs, v, out);
+                return encode_in(plan, branch.1, fs, v, out, stack);
             }
             // An optional value: the first non-null branch that takes it.
             let mut last = None;
@@ -199,7 +278,7 @@ pub fn encode(plan: &Plan, ty: &Ty, schema: Option<&Schema>, value: &Value, out:
                 }
                 let mark = out.len();
                 write_long(out, i as i64);
-                match encode(plan, b, schema, value, out) {
+                match encode_in(plan, b, schema, value, out, stack) {
                     Ok(()) => return Ok(()),
                     Err(e) => {
                         out.truncate(mark);
@@ -254,15 +333,7 @@ pub fn encode(plan: &Plan, ty: &Ty, schema: Option<&Schema>, value: &Value, out:
             write_bytes(out, s.as_bytes());
             Ok(())
         }
-        (Ty::Enum(e), Value::String(s)) => {
-            let i = e
-                .symbols
-                .iter()
-                .position(|x| x == s)
-                .ok_or_else(|| CodecError::new(format!("{s:?} is not a symbol of enum {}", e.name)))?;
-            write_long(out, i as i64);
-            Ok(())
-        }
+        (Ty::Enum(e), Value::String(s)) => write_symbol(out, e, s),
         (Ty::Fixed(f), Value::Bytes(b)) => {
             if b.len() == f.size {
                 out.extend_from_slice(b);
@@ -291,7 +362,7 @@ pub fn encode(plan: &Plan, ty: &Ty, schema: Option<&Schema>, value: &Value, out:
             if !values.is_empty() {
                 write_long(out, values.len() as i64);
                 for (i, v) in values.iter().enumerate() {
-                    encode(plan, items, item_schema, v, out).map_err(|e| e.at(i.to_string()))?;
+                    encode_in(plan, items, item_schema, v, out, stack).map_err(|e| e.at(i.to_string()))?;
                 }
             }
             out.push(0);
@@ -315,8 +386,8 @@ pub fn encode(plan: &Plan, ty: &Ty, schema: Option<&Schema>, value: &Value, out:
             if !entries.is_empty() {
                 write_long(out, entries.len() as i64);
                 for (k, v) in entries {
-                    encode(plan, &kf.ty, ks, k, out).map_err(|e| e.at("key"))?;
-                    encode(plan, &vf.ty, vs, v, out).map_err(|e| e.at("value"))?;
+                    encode_in(plan, &kf.ty, ks, k, out, stack).map_err(|e| e.at("key"))?;
+                    encode_in(plan, &vf.ty, vs, v, out, stack).map_err(|e| e.at("value"))?;
                 }
             }
             out.push(0);
@@ -334,7 +405,7 @@ pub fn encode(plan: &Plan, ty: &Ty, schema: Option<&Schema>, value: &Value, out:
                         )));
                     };
                     write_bytes(out, k.as_bytes());
-                    encode(plan, values_ty, vs, v, out).map_err(|e| e.at(k.clone()))?;
+                    encode_in(plan, values_ty, vs, v, out, stack).map_err(|e| e.at(k.clone()))?;
                 }
             }
             out.push(0);
@@ -344,31 +415,14 @@ pub fn encode(plan: &Plan, ty: &Ty, schema: Option<&Schema>, value: &Value, out:
             let rec = plan
                 .record(*r)
                 .ok_or_else(|| CodecError::new("bad record index"))?;
+            let schema = enter(rec, *r, schema, stack)?;
             let fields = schema.map(|s| s.fields.as_slice()).unwrap_or(&[]);
-            for (i, f) in rec.fields.iter().enumerate() {
-                // By position when the Connect schema agrees (the usual case: the Avro schema was
-                // derived from it), else by name (a registered schema used as is).
-                let at = match fields.get(i) {
-                    Some(cf) if cf.name == f.name => Some(i),
-                    _ => fields.iter().position(|cf| cf.name == f.name),
-                };
-                match at.and_then(|i| values.get(i).map(|v| (i, v))) {
-                    Some((i, v)) => {
-                        let fs = fields.get(i).map(|cf| cf.schema.as_ref());
-                        encode(plan, &f.ty, fs, v, out).map_err(|e| e.at(f.name.clone()))?;
-                    }
-                    None => match &f.default {
-                        Some(d) => encode_json(plan, &f.ty, d, out).map_err(|e| e.at(f.name.clone()))?,
-                        None => {
-                            return Err(CodecError::new(format!(
-                                "record {} has no value for field {} and the field has no default",
-                                rec.name, f.name
-                            )));
-                        }
-                    },
-                }
+            let pushed = rec.recursive && schema.is_some();
+            let result = encode_fields(plan, rec, fields, values, out, stack);
+            if pushed {
+                stack.pop();
             }
-            Ok(())
+            result
         }
         (ty, v) => Err(CodecError::new(format!(
             "a {} value cannot be written as Avro {}",
@@ -376,6 +430,51 @@ pub fn encode(plan: &Plan, ty: &Ty, schema: Option<&Schema>, value: &Value, out:
             describe(plan, ty)
         ))),
     }
+}
+
+fn encode_fields<'s>(
+    plan: &Plan,
+    rec: &RecordDef,
+    fields: &'s [schemas::Field],
+    values: &[Value],
+    out: &mut Vec<u8>,
+    stack: &mut Stack<'s>,
+) -> Result<()> {
+    for (i, f) in rec.fields.iter().enumerate() {
+        // By position when the Connect schema agrees (the usual case: the Avro schema was
+        // derived from it), else by name (a registered schema used as is).
+        let at = match fields.get(i) {
+            Some(cf) if cf.name == f.name => Some(i),
+            _ => fields.iter().position(|cf| cf.name == f.name),
+        };
+        match at.and_then(|i| values.get(i).map(|v| (i, v))) {
+            Some((i, v)) => {
+                let fs = fields.get(i).map(|cf| cf.schema.as_ref());
+                encode_in(plan, &f.ty, fs, v, out, stack).map_err(|e| e.at(f.name.clone()))?;
+            }
+            None => match &f.default {
+                Some(d) => encode_json(plan, &f.ty, d, out).map_err(|e| e.at(f.name.clone()))?,
+                None => {
+                    return Err(CodecError::new(format!(
+                        "record {} has no value for field {} and the field has no default",
+                        rec.name, f.name
+                    )));
+                }
+            },
+        }
+    }
+    Ok(())
+}
+
+/// Writes the index of enum symbol `s`.
+pub(crate) fn write_symbol(out: &mut Vec<u8>, e: &EnumDef, s: &str) -> Result<()> {
+    let i = e
+        .symbols
+        .iter()
+        .position(|x| x == s)
+        .ok_or_else(|| CodecError::new(format!("{s:?} is not a symbol of enum {}", e.name)))?;
+    write_long(out, i as i64);
+    Ok(())
 }
 
 fn unannotated(ty: &Ty) -> &Ty {
@@ -407,200 +506,23 @@ pub fn describe(plan: &Plan, ty: &Ty) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Avro JSON encoding -> Avro binary (the REST Proxy's form, and field defaults)
-
-fn json_kind(v: &Json) -> &'static str {
-    match v {
-        Json::Null => "null",
-        Json::Bool(_) => "a boolean",
-        Json::Number(_) => "a number",
-        Json::String(_) => "a string",
-        Json::Array(_) => "an array",
-        Json::Object(_) => "an object",
-    }
-}
-
-/// Bytes in Avro's JSON encoding: a string of code points 0-255, one per byte.
-fn latin1(s: &str) -> Result<Vec<u8>> {
-    s.chars()
-        .map(|c| {
-            u8::try_from(u32::from(c)).map_err(|_| {
-                CodecError::new(format!(
-                    "character {c:?} is not a byte (Avro JSON bytes are code points 0-255)"
-                ))
-            })
-        })
-        .collect()
-}
-
-/// Encodes a value in Avro's JSON encoding (unions as `{"type": value}`; a bare value is also
-/// accepted for a union when exactly one branch takes it) as Avro binary.
-pub fn encode_json(plan: &Plan, ty: &Ty, value: &Json, out: &mut Vec<u8>) -> Result<()> {
-    let mismatch = || {
-        CodecError::new(format!(
-            "expected {}, got {}",
-            describe(plan, ty),
-            json_kind(value)
-        ))
-    };
-    match ty {
-        Ty::Annotated(inner, _) => encode_json(plan, inner, value, out),
-        Ty::Null => match value {
-            Json::Null => Ok(()),
-            _ => Err(mismatch()),
-        },
-        Ty::Boolean => match value {
-            Json::Bool(b) => {
-                out.push(u8::from(*b));
-                Ok(())
-            }
-            _ => Err(mismatch()),
-        },
-        Ty::Int(_) => {
-            let v = value.as_i64().ok_or_else(mismatch).and_then(|v| {
-                i32::try_from(v).map_err(|_| CodecError::new(format!("{v} is out of range for an Avro int")))
-            })?;
-            write_long(out, i64::from(v));
-            Ok(())
-        }
-        Ty::Long(_) => {
-            write_long(out, value.as_i64().ok_or_else(mismatch)?);
-            Ok(())
-        }
-        Ty::Float => {
-            let v = value.as_f64().ok_or_else(mismatch)?;
-            out.extend_from_slice(&(v as f32).to_le_bytes());
-            Ok(())
-        }
-        Ty::Double => {
-            out.extend_from_slice(&value.as_f64().ok_or_else(mismatch)?.to_le_bytes());
-            Ok(())
-        }
-        Ty::Bytes(_) => {
-            let s = value.as_str().ok_or_else(mismatch)?;
-            write_bytes(out, &latin1(s)?);
-            Ok(())
-        }
-        Ty::String => {
-            write_bytes(out, value.as_str().ok_or_else(mismatch)?.as_bytes());
-            Ok(())
-        }
-        Ty::Enum(e) => {
-            let s = value.as_str().ok_or_else(mismatch)?;
-            let i = e
-                .symbols
-                .iter()
-                .position(|x| x == s)
-                .ok_or_else(|| CodecError::new(format!("{s:?} is not a symbol of enum {}", e.name)))?;
-            write_long(out, i as i64);
-            Ok(())
-        }
-        Ty::Fixed(f) => {
-            let b = latin1(value.as_str().ok_or_else(mismatch)?)?;
-            if b.len() != f.size {
-                return Err(CodecError::new(format!(
-                    "{} bytes for fixed {} of size {}",
-                    b.len(),
-                    f.name,
-                    f.size
-                )));
-            }
-            out.extend_from_slice(&b);
-            Ok(())
-        }
-        Ty::Array(items) => {
-            let values = value.as_array().ok_or_else(mismatch)?;
-            if !values.is_empty() {
-                write_long(out, values.len() as i64);
-                for (i, v) in values.iter().enumerate() {
-                    encode_json(plan, items, v, out).map_err(|e| e.at(i.to_string()))?;
-                }
-            }
-            out.push(0);
-            Ok(())
-        }
-        Ty::Map(values_ty) => {
-            let map = value.as_object().ok_or_else(mismatch)?;
-            if !map.is_empty() {
-                write_long(out, map.len() as i64);
-                for (k, v) in map {
-                    write_bytes(out, k.as_bytes());
-                    encode_json(plan, values_ty, v, out).map_err(|e| e.at(k.clone()))?;
-                }
-            }
-            out.push(0);
-            Ok(())
-        }
-        Ty::Record(r) => {
-            let rec = plan
-                .record(*r)
-                .ok_or_else(|| CodecError::new("bad record index"))?;
-            let obj = value.as_object().ok_or_else(mismatch)?;
-            if let Some(unknown) = obj.keys().find(|k| !rec.fields.iter().any(|f| &f.name == *k)) {
-                return Err(CodecError::new(format!(
-                    "record {} has no field {unknown:?}",
-                    rec.name
-                )));
-            }
-            for f in &rec.fields {
-                match obj.get(&f.name).or(f.default.as_ref()) {
-                    Some(v) => encode_json(plan, &f.ty, v, out).map_err(|e| e.at(f.name.clone()))?,
-                    None => {
-                        return Err(
-                            CodecError::new("missing, and the field has no default").at(f.name.clone())
-                        );
-                    }
-                }
-            }
-            Ok(())
-        }
-        Ty::Union(u) => {
-            if value.is_null() {
-                let i = u
-                    .null_index
-                    .ok_or_else(|| CodecError::new("null for a union without null"))?;
-                write_long(out, i as i64);
-                return Ok(());
-            }
-            if let Some(obj) = value.as_object()
-                && obj.len() == 1
-                && let Some((name, inner)) = obj.iter().next()
-                && let Some(i) = u.branches.iter().position(|b| branch_name(plan, b) == *name)
-            {
-                write_long(out, i as i64);
-                return encode_json(plan, &u.branches[i], inner, out).map_err(|e| e.at(name.clone()));
-            }
-            let mut last = None;
-            for (i, b) in u.branches.iter().enumerate() {
-                let mark = out.len();
-                write_long(out, i as i64);
-                match encode_json(plan, b, value, out) {
-                    Ok(()) => return Ok(()),
-                    Err(e) => {
-                        out.truncate(mark);
-                        last = Some(e);
-                    }
-                }
-            }
-            Err(last.unwrap_or_else(|| CodecError::new("no union branch takes the value")))
-        }
-    }
-}
-
-/// How Avro's JSON encoding names a union branch: the full name of a named type, else the
-/// type name.
-fn branch_name(plan: &Plan, ty: &Ty) -> String {
-    describe(plan, ty)
-}
-
-// ---------------------------------------------------------------------------------------------
 // Avro -> Connect
 
 /// Decodes one datum of type `ty` into the Connect value of `schema` (derived from `ty` by
 /// `connect::to_connect_schema`).
 pub fn decode(plan: &Plan, ty: &Ty, schema: &Schema, r: &mut Reader<'_>) -> Result<Value> {
+    decode_in(plan, ty, schema, r, &mut Vec::new())
+}
+
+fn decode_in<'s>(
+    plan: &Plan,
+    ty: &Ty,
+    schema: &'s Schema,
+    r: &mut Reader<'_>,
+    stack: &mut Stack<'s>,
+) -> Result<Value> {
     Ok(match ty {
-        Ty::Annotated(inner, _) => return decode(plan, inner, schema, r),
+        Ty::Annotated(inner, _) => return decode_in(plan, inner, schema, r, stack),
         Ty::Null => Value::Null,
         Ty::Boolean => match r.byte()? {
             0 => Value::Boolean(false),
@@ -656,18 +578,11 @@ pub fn decode(plan: &Plan, ty: &Ty, schema: &Schema, r: &mut Reader<'_>) -> Resu
                 return Err(CodecError::new("map schema without key or value schema"));
             };
             let mut entries = Vec::new();
-            loop {
-                let n = r.block()?;
-                if n == 0 {
-                    break;
-                }
-                entries.reserve(n.min(r.remaining()));
-                for _ in 0..n {
-                    let k = decode(plan, &kf.ty, ks, r).map_err(|e| e.at("key"))?;
-                    let v = decode(plan, &vf.ty, vs, r).map_err(|e| e.at("value"))?;
-                    entries.push((k, v));
-                }
-            }
+            r.blocks(&mut entries, |r, _| {
+                let k = decode_in(plan, &kf.ty, ks, r, stack).map_err(|e| e.at("key"))?;
+                let v = decode_in(plan, &vf.ty, vs, r, stack).map_err(|e| e.at("value"))?;
+                Ok((k, v))
+            })?;
             Value::Map(entries)
         }
         Ty::Array(items) => {
@@ -676,18 +591,9 @@ pub fn decode(plan: &Plan, ty: &Ty, schema: &Schema, r: &mut Reader<'_>) -> Resu
                 .as_deref()
                 .ok_or_else(|| CodecError::new("array schema without items"))?;
             let mut values = Vec::new();
-            loop {
-                let n = r.block()?;
-                if n == 0 {
-                    break;
-                }
-                // Never trust a count for an allocation: every item takes at least... nothing
-                // (null), so cap by what is left plus a little.
-                values.reserve(n.min(r.remaining() + 16));
-                for i in 0..n {
-                    values.push(decode(plan, items, item_schema, r).map_err(|e| e.at(i.to_string()))?);
-                }
-            }
+            r.blocks(&mut values, |r, i| {
+                decode_in(plan, items, item_schema, r, stack).map_err(|e| e.at(i.to_string()))
+            })?;
             Value::Array(values)
         }
         Ty::Map(values_ty) => {
@@ -696,28 +602,33 @@ pub fn decode(plan: &Plan, ty: &Ty, schema: &Schema, r: &mut Reader<'_>) -> Resu
                 .as_deref()
                 .ok_or_else(|| CodecError::new("map schema without values"))?;
             let mut entries = Vec::new();
-            loop {
-                let n = r.block()?;
-                if n == 0 {
-                    break;
-                }
-                entries.reserve(n.min(r.remaining()));
-                for _ in 0..n {
-                    let k = r.string()?;
-                    let v = decode(plan, values_ty, vs, r).map_err(|e| e.at(k.clone()))?;
-                    entries.push((Value::String(k), v));
-                }
-            }
+            r.blocks(&mut entries, |r, _| {
+                let k = r.string()?;
+                let v = decode_in(plan, values_ty, vs, r, stack).map_err(|e| e.at(k.clone()))?;
+                Ok((Value::String(k), v))
+            })?;
             Value::Map(entries)
         }
         Ty::Record(ri) => {
             let rec = plan
                 .record(*ri)
                 .ok_or_else(|| CodecError::new("bad record index"))?;
+            let schema = enter(rec, *ri, Some(schema), stack)?.unwrap_or(schema);
             let mut values = Vec::with_capacity(rec.fields.len());
+            let mut result = Ok(());
             for (f, cf) in rec.fields.iter().zip(&schema.fields) {
-                values.push(decode(plan, &f.ty, &cf.schema, r).map_err(|e| e.at(f.name.clone()))?);
+                match decode_in(plan, &f.ty, &cf.schema, r, stack) {
+                    Ok(v) => values.push(v),
+                    Err(e) => {
+                        result = Err(e.at(f.name.clone()));
+                        break;
+                    }
+                }
             }
+            if rec.recursive {
+                stack.pop();
+            }
+            result?;
             if values.len() != rec.fields.len() {
                 return Err(CodecError::new(format!(
                     "record {} does not match its Connect schema",
@@ -744,12 +655,12 @@ pub fn decode(plan: &Plan, ty: &Ty, schema: &Schema, r: &mut Reader<'_>) -> Resu
                     .fields
                     .get(pos)
                     .ok_or_else(|| CodecError::new("union branch without a field"))?;
-                let v = decode(plan, branch, &fs.schema, r)?;
+                let v = decode_in(plan, branch, &fs.schema, r, stack)?;
                 let mut values = vec![Value::Null; schema.fields.len()];
                 values[pos] = v;
                 Value::Struct(values)
             } else {
-                decode(plan, branch, schema, r)?
+                decode_in(plan, branch, schema, r, stack)?
             }
         }
     })

@@ -1,32 +1,38 @@
-//! The Connect <-> Avro schema mapping, as Confluent's `AvroData` does it (with
-//! `connect.meta.data=true`, its default):
+//! Connect -> Avro schemas, as Confluent's `AvroData.fromConnectSchema` does it:
 //!
 //! - int8 / int16 are Avro `int` with `"connect.type": "int8" | "int16"`;
 //! - an optional schema is the union `["null", T]` (field default `null`); an optional field
 //!   with a non-null default is `[T, "null"]` with that default;
 //! - a struct is a record named after the Connect schema name (namespace = up to the last dot),
 //!   or `io.confluent.connect.avro.ConnectDefault` (then `ConnectDefault2`, ...) when unnamed;
+//!   its doc and its fields' docs come from the `io.confluent.connect.avro.record.doc` /
+//!   `.field.doc.<field>` parameters (the Connect doc is `connect.doc`);
 //! - a map with string keys is an Avro map; with other keys an array of
 //!   `io.confluent.connect.avro.MapEntry` records (`key`, `value`);
 //! - Decimal is `bytes` with logicalType `decimal` (precision from the
 //!   `connect.decimal.precision` parameter, default 64); Date, Time and Timestamp are
 //!   `date`, `time-millis` and `timestamp-millis`;
-//! - `connect.name`, `connect.version`, `connect.doc`, `connect.parameters` carry the rest.
+//! - a string with `io.confluent.connect.avro.Enum` parameters is an Avro `string` (carrying
+//!   them in `connect.parameters`), or with `enhanced.avro.schema.support=true` the enum they
+//!   describe, symbols in their order; bytes with `connect.fixed.size` likewise stay `bytes`,
+//!   or become a `fixed` named after the schema;
+//! - with `connect.meta.data=true` (the default) `connect.doc`, `connect.version`,
+//!   `connect.parameters`, `connect.default`, `connect.name` and `connect.type` carry the rest;
+//!   with false, none of them is written.
 //!
-//! Back from Avro: the reverse, plus enums (Connect string with
-//! `io.confluent.connect.avro.Enum*` parameters), fixed (bytes with `connect.fixed.size`) and
-//! general unions (a struct named `io.confluent.connect.avro.Union` with one optional field per
-//! branch).
+//! Avro -> Connect is in `to_connect`.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use schemas::data::{DATE, DECIMAL, DECIMAL_SCALE, TIME, TIMESTAMP};
 use schemas::{Field, Schema, SchemaKind, Value};
 use serde_json::{Map, Value as Json, json};
 
 use super::codec::UNION_NAME;
-use super::plan::{IntAs, LongAs, Plan, Ty};
+pub use super::to_connect::{
+    ENUM_DEFAULT_PREFIX, ENUM_DOC_PREFIX, FIELD_DEFAULT_FLAG, FIELD_DOC_PREFIX, RECORD_DOC_PARAM,
+    json_to_value, to_connect_schema, to_connect_schema_with,
+};
 
 pub const NAMESPACE: &str = "io.confluent.connect.avro";
 pub const DEFAULT_NAME: &str = "ConnectDefault";
@@ -34,27 +40,72 @@ pub const MAP_ENTRY: &str = "MapEntry";
 pub const PRECISION_PARAM: &str = "connect.decimal.precision";
 pub const ENUM_PARAM: &str = "io.confluent.connect.avro.Enum";
 pub const FIXED_SIZE_PARAM: &str = "connect.fixed.size";
+/// Avro properties whose names start with this travel as Connect parameters and back.
+pub const AVRO_PROP: &str = "avro";
+/// Marks the placeholder that stands for an enclosing recursive record (Weir's own parameter:
+/// its value is the Avro record's full name). Never written to an Avro schema.
+pub const RECURSIVE_PARAM: &str = "weir.avro.recursive";
+
+/// Confluent's `AvroDataConfig` settings Weir follows.
+#[derive(Debug, Clone, Copy)]
+pub struct AvroDataConfig {
+    /// `connect.meta.data` (default true).
+    pub connect_meta_data: bool,
+    /// `enhanced.avro.schema.support` (default false).
+    pub enhanced: bool,
+}
+
+impl Default for AvroDataConfig {
+    fn default() -> Self {
+        AvroDataConfig {
+            connect_meta_data: true,
+            enhanced: false,
+        }
+    }
+}
 
 /// A Connect schema that has no Avro form.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{0}")]
 pub struct MappingError(pub String);
 
-/// Connect schema -> Avro schema JSON.
+/// Connect schema -> Avro schema JSON, with Confluent's default settings.
 pub fn to_avro_schema(schema: &Schema) -> Result<Json, MappingError> {
-    let mut names = Names::default();
+    to_avro_schema_with(schema, &AvroDataConfig::default())
+}
+
+/// Connect schema -> Avro schema JSON.
+pub fn to_avro_schema_with(schema: &Schema, config: &AvroDataConfig) -> Result<Json, MappingError> {
+    let mut names = Names {
+        config: *config,
+        defined: Vec::new(),
+        defaults: 0,
+        map_entries: 0,
+    };
     names.avro(schema, true)
 }
 
-#[derive(Default)]
 struct Names {
-    /// Full names of records already written (written by name the next time).
+    config: AvroDataConfig,
+    /// Full names of named types already written (written by name the next time).
     defined: Vec<(String, Schema)>,
     defaults: usize,
     map_entries: usize,
 }
 
-fn split_name(full: &str) -> (Option<&str>, &str) {
+/// The start of a named Avro type: `type`, `name` and (when the full name has one) `namespace`.
+fn named_type(kind: &str, full: &str) -> Map<String, Json> {
+    let (ns, name) = split_name(full);
+    let mut obj = Map::new();
+    obj.insert("type".into(), json!(kind));
+    obj.insert("name".into(), json!(name));
+    if let Some(ns) = ns {
+        obj.insert("namespace".into(), json!(ns));
+    }
+    obj
+}
+
+pub(crate) fn split_name(full: &str) -> (Option<&str>, &str) {
     match full.rsplit_once('.') {
         Some((ns, name)) => (Some(ns), name),
         None => (None, full),
@@ -149,15 +200,7 @@ impl Names {
                 obj.insert("type".into(), json!("long"));
                 obj.insert("logicalType".into(), json!("timestamp-millis"));
             }
-            (SchemaKind::Int8, _) => {
-                obj.insert("type".into(), json!("int"));
-                obj.insert("connect.type".into(), json!("int8"));
-            }
-            (SchemaKind::Int16, _) => {
-                obj.insert("type".into(), json!("int"));
-                obj.insert("connect.type".into(), json!("int16"));
-            }
-            (SchemaKind::Int32, _) => {
+            (SchemaKind::Int8 | SchemaKind::Int16 | SchemaKind::Int32, _) => {
                 obj.insert("type".into(), json!("int"));
             }
             (SchemaKind::Int64, _) => {
@@ -172,11 +215,16 @@ impl Names {
             (SchemaKind::Boolean, _) => {
                 obj.insert("type".into(), json!("boolean"));
             }
-            (SchemaKind::String, _) if schema.parameters.contains_key(ENUM_PARAM) => {
+            (SchemaKind::String, _) if self.config.enhanced && schema.parameters.contains_key(ENUM_PARAM) => {
                 return self.avro_enum(schema);
             }
             (SchemaKind::String, _) => {
                 obj.insert("type".into(), json!("string"));
+            }
+            (SchemaKind::Bytes, _)
+                if self.config.enhanced && schema.parameters.contains_key(FIXED_SIZE_PARAM) =>
+            {
+                return self.fixed(schema);
             }
             (SchemaKind::Bytes, _) => {
                 obj.insert("type".into(), json!("bytes"));
@@ -228,6 +276,10 @@ impl Names {
                 }
                 return Ok(Json::Array(branches));
             }
+            (SchemaKind::Struct, _) if schema.parameters.contains_key(RECURSIVE_PARAM) => {
+                // The enclosing record of this name, by reference.
+                return Ok(json!(schema.parameters.get(RECURSIVE_PARAM)));
+            }
             (SchemaKind::Struct, _) => return self.record(schema),
         }
         self.meta(schema, &mut obj);
@@ -240,58 +292,61 @@ impl Names {
         Ok(Json::Object(obj))
     }
 
-    /// Confluent's `connect.*` metadata of a non-record schema.
+    /// Confluent's `connect.*` metadata (with `connect.meta.data`, the default), in Confluent's
+    /// order: doc, version, parameters, default, name, type.
+    /// Parameters named `avro*` go back to the Avro schema as properties, with or without meta
+    /// data (Confluent's `avro` passthrough, e.g. `avro.java.string`).
     fn meta(&self, schema: &Schema, obj: &mut Map<String, Json>) {
+        if self.config.connect_meta_data {
+            self.connect_meta(schema, obj);
+        }
+        for (k, v) in &schema.parameters {
+            if k.starts_with(AVRO_PROP) {
+                obj.insert(k.clone(), json!(v));
+            }
+        }
+    }
+
+    fn connect_meta(&self, schema: &Schema, obj: &mut Map<String, Json>) {
         if let Some(doc) = &schema.doc {
             obj.insert("connect.doc".into(), json!(doc));
         }
         if let Some(v) = schema.version {
             obj.insert("connect.version".into(), json!(v));
         }
-        if !schema.parameters.is_empty() {
-            obj.insert("connect.parameters".into(), json!(schema.parameters));
+        let params: Map<String, Json> = schema
+            .parameters
+            .iter()
+            .filter(|(k, _)| *k != FIELD_DEFAULT_FLAG)
+            .map(|(k, v)| (k.clone(), json!(v)))
+            .collect();
+        if !params.is_empty() {
+            obj.insert("connect.parameters".into(), Json::Object(params));
         }
-        if let Some(d) = &schema.default {
+        // A default that came from an Avro field default goes back there, not here.
+        if let Some(d) = &schema.default
+            && !schema.parameters.contains_key(FIELD_DEFAULT_FLAG)
+        {
             obj.insert("connect.default".into(), json_default(schema, d));
         }
         if let Some(name) = &schema.name {
             obj.insert("connect.name".into(), json!(name));
         }
+        match schema.kind {
+            SchemaKind::Int8 => {
+                obj.insert("connect.type".into(), json!("int8"));
+            }
+            SchemaKind::Int16 => {
+                obj.insert("connect.type".into(), json!("int16"));
+            }
+            _ => {}
+        }
     }
 
-    /// A string that was an Avro enum. Symbols come from the `io.confluent.connect.avro.Enum.*`
-    /// parameters; Weir keeps parameters sorted, so the symbols are written in sorted order
-    /// (Avro matches enum symbols by name, so readers are unaffected).
-    fn avro_enum(&mut self, schema: &Schema) -> Result<Json, MappingError> {
-        let full = schema.parameters.get(ENUM_PARAM).cloned().unwrap_or_default();
-        if self.defined.iter().any(|(n, _)| *n == full) {
-            return Ok(json!(full));
-        }
-        self.defined.push((full.clone(), schema.clone()));
-        let prefix = format!("{ENUM_PARAM}.");
-        let symbols: Vec<&String> = schema
-            .parameters
-            .iter()
-            .filter(|(k, _)| k.starts_with(&prefix))
-            .map(|(_, v)| v)
-            .collect();
-        let (ns, name) = split_name(&full);
-        let mut obj = Map::new();
-        obj.insert("type".into(), json!("enum"));
-        obj.insert("name".into(), json!(name));
-        if let Some(ns) = ns {
-            obj.insert("namespace".into(), json!(ns));
-        }
-        obj.insert("symbols".into(), json!(symbols));
-        if let Some(doc) = &schema.doc {
-            obj.insert("doc".into(), json!(doc));
-        }
-        obj.insert("connect.parameters".into(), json!(schema.parameters));
-        Ok(Json::Object(obj))
-    }
-
-    fn record(&mut self, schema: &Schema) -> Result<Json, MappingError> {
-        let full = match schema.name.as_deref() {
+    /// The record / enum / fixed name of a Connect schema: its name, or `ConnectDefault`,
+    /// `ConnectDefault2`, ... in Confluent's namespace.
+    fn name_or_default(&mut self, name: Option<&str>) -> String {
+        match name {
             Some(n) => n.to_owned(),
             None => {
                 self.defaults += 1;
@@ -301,7 +356,59 @@ impl Names {
                     format!("{NAMESPACE}.{DEFAULT_NAME}{}", self.defaults)
                 }
             }
-        };
+        }
+    }
+
+    /// A string that was an Avro enum (`enhanced.avro.schema.support=true`): named by the
+    /// `io.confluent.connect.avro.Enum` parameter, its symbols the `...Enum.<symbol>`
+    /// parameters in their order, doc and default from the enum doc / default parameters.
+    fn avro_enum(&mut self, schema: &Schema) -> Result<Json, MappingError> {
+        let full = schema.parameters.get(ENUM_PARAM).cloned().unwrap_or_default();
+        if self.defined.iter().any(|(n, _)| *n == full) {
+            return Ok(json!(full));
+        }
+        self.defined.push((full.clone(), schema.clone()));
+        let own = self.name_or_default(schema.name.as_deref());
+        let simple = split_name(&own).1;
+        let prefix = format!("{ENUM_PARAM}.");
+        let symbols: Vec<&str> = schema
+            .parameters
+            .keys()
+            .filter_map(|k| k.strip_prefix(&prefix))
+            .collect();
+        let mut obj = named_type("enum", &full);
+        if let Some(doc) = schema.parameters.get(&format!("{ENUM_DOC_PREFIX}{simple}")) {
+            obj.insert("doc".into(), json!(doc));
+        }
+        obj.insert("symbols".into(), json!(symbols));
+        if let Some(d) = schema.parameters.get(&format!("{ENUM_DEFAULT_PREFIX}{simple}")) {
+            obj.insert("default".into(), json!(d));
+        }
+        self.meta(schema, &mut obj);
+        Ok(Json::Object(obj))
+    }
+
+    /// Bytes that were an Avro fixed (`enhanced.avro.schema.support=true`): named after the
+    /// schema, of `connect.fixed.size` bytes.
+    fn fixed(&mut self, schema: &Schema) -> Result<Json, MappingError> {
+        let size: u64 = schema
+            .parameters
+            .get(FIXED_SIZE_PARAM)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| MappingError(format!("{FIXED_SIZE_PARAM} is not a size")))?;
+        let full = self.name_or_default(schema.name.as_deref());
+        if self.defined.iter().any(|(n, _)| *n == full) {
+            return Ok(json!(full));
+        }
+        self.defined.push((full.clone(), schema.clone()));
+        let mut obj = named_type("fixed", &full);
+        obj.insert("size".into(), json!(size));
+        self.meta(schema, &mut obj);
+        Ok(Json::Object(obj))
+    }
+
+    fn record(&mut self, schema: &Schema) -> Result<Json, MappingError> {
+        let full = self.name_or_default(schema.name.as_deref());
         if let Some((_, earlier)) = self.defined.iter().find(|(n, _)| *n == full) {
             let mut plain = schema.clone();
             plain.optional = earlier.optional;
@@ -314,34 +421,21 @@ impl Names {
             )));
         }
         self.defined.push((full.clone(), schema.clone()));
-        let (ns, name) = split_name(&full);
-        let mut obj = Map::new();
-        obj.insert("type".into(), json!("record"));
-        obj.insert("name".into(), json!(name));
-        if let Some(ns) = ns {
-            obj.insert("namespace".into(), json!(ns));
-        }
-        if let Some(doc) = &schema.doc {
+        let mut obj = named_type("record", &full);
+        if let Some(doc) = schema.parameters.get(RECORD_DOC_PARAM) {
             obj.insert("doc".into(), json!(doc));
         }
         let mut fields = Vec::with_capacity(schema.fields.len());
         for f in &schema.fields {
-            fields.push(self.field(f)?);
+            let doc = schema.parameters.get(&format!("{FIELD_DOC_PREFIX}{}", f.name));
+            fields.push(self.field(f, doc)?);
         }
         obj.insert("fields".into(), Json::Array(fields));
-        if let Some(v) = schema.version {
-            obj.insert("connect.version".into(), json!(v));
-        }
-        if !schema.parameters.is_empty() {
-            obj.insert("connect.parameters".into(), json!(schema.parameters));
-        }
-        if let Some(name) = &schema.name {
-            obj.insert("connect.name".into(), json!(name));
-        }
+        self.meta(schema, &mut obj);
         Ok(Json::Object(obj))
     }
 
-    fn field(&mut self, f: &Field) -> Result<Json, MappingError> {
+    fn field(&mut self, f: &Field, doc: Option<&String>) -> Result<Json, MappingError> {
         let s = &f.schema;
         let mut obj = Map::new();
         obj.insert("name".into(), json!(f.name));
@@ -363,228 +457,14 @@ impl Names {
                 obj.insert("type".into(), self.avro(s, true)?);
             }
         }
+        if let Some(doc) = doc {
+            obj.insert("doc".into(), json!(doc));
+        }
         Ok(Json::Object(obj))
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Avro -> Connect
-
-/// The Connect schema of a compiled Avro schema. Recursive records have none (Connect schemas
-/// are trees).
-pub fn to_connect_schema(plan: &Plan) -> Result<Arc<Schema>, MappingError> {
-    let mut stack = Vec::new();
-    Ok(Arc::new(connect(plan, &plan.root, &mut stack)?))
-}
-
-fn simple_name(full: &str) -> &str {
-    split_name(full).1
-}
-
-fn connect(plan: &Plan, ty: &Ty, stack: &mut Vec<usize>) -> Result<Schema, MappingError> {
-    Ok(match ty {
-        Ty::Annotated(inner, props) => {
-            let mut s = connect(plan, inner, stack)?;
-            apply_props(&mut s, props);
-            s
-        }
-        Ty::Null => return Err(MappingError("a bare null type has no Connect schema".into())),
-        Ty::Boolean => Schema::new(SchemaKind::Boolean),
-        Ty::Int(IntAs::Int8) => Schema::new(SchemaKind::Int8),
-        Ty::Int(IntAs::Int16) => Schema::new(SchemaKind::Int16),
-        Ty::Int(IntAs::Int32) => Schema::new(SchemaKind::Int32),
-        Ty::Int(IntAs::Date) => logical(SchemaKind::Int32, DATE),
-        Ty::Int(IntAs::TimeMillis) => logical(SchemaKind::Int32, TIME),
-        Ty::Long(LongAs::Int64) => Schema::new(SchemaKind::Int64),
-        Ty::Long(LongAs::TimestampMillis) => logical(SchemaKind::Int64, TIMESTAMP),
-        Ty::Float => Schema::new(SchemaKind::Float32),
-        Ty::Double => Schema::new(SchemaKind::Float64),
-        Ty::Bytes(None) => Schema::new(SchemaKind::Bytes),
-        Ty::Bytes(Some((precision, scale))) => decimal(*precision, *scale),
-        Ty::String => Schema::new(SchemaKind::String),
-        Ty::Enum(e) => {
-            let mut s = Schema::new(SchemaKind::String);
-            s.parameters.insert(ENUM_PARAM.into(), e.name.clone());
-            for sym in &e.symbols {
-                s.parameters.insert(format!("{ENUM_PARAM}.{sym}"), sym.clone());
-            }
-            s.doc.clone_from(&e.doc);
-            apply_props(&mut s, &e.props);
-            s
-        }
-        Ty::Fixed(f) => {
-            let mut s = match f.decimal {
-                Some((p, sc)) => decimal(p, sc),
-                None => Schema::new(SchemaKind::Bytes),
-            };
-            s.parameters.insert(FIXED_SIZE_PARAM.into(), f.size.to_string());
-            apply_props(&mut s, &f.props);
-            s
-        }
-        Ty::Array(items) => {
-            if let Ty::Record(ri) = items.as_ref()
-                && let Some(rec) = plan.record(*ri)
-                && rec.name.starts_with(&format!("{NAMESPACE}.{MAP_ENTRY}"))
-                && rec.fields.len() == 2
-                && rec.fields[0].name == "key"
-                && rec.fields[1].name == "value"
-            {
-                let k = field_schema(plan, &rec.fields[0].ty, stack)?;
-                let v = field_schema(plan, &rec.fields[1].ty, stack)?;
-                Schema::map(Arc::new(k), Arc::new(v))
-            } else {
-                Schema::array(Arc::new(field_schema(plan, items, stack)?))
-            }
-        }
-        Ty::Map(values) => Schema::map(
-            Arc::new(Schema::new(SchemaKind::String)),
-            Arc::new(field_schema(plan, values, stack)?),
-        ),
-        Ty::Union(u) => {
-            let non_null: Vec<&Ty> = u.branches.iter().filter(|t| !matches!(t, Ty::Null)).collect();
-            let mut s = if non_null.len() == 1 {
-                connect(plan, non_null[0], stack)?
-            } else {
-                let mut fields = Vec::with_capacity(non_null.len());
-                for t in &non_null {
-                    let mut fs = connect(plan, t, stack)?;
-                    fs.optional = true;
-                    let name = simple_name(&super::codec::describe(plan, t)).to_owned();
-                    fields.push((name, Arc::new(fs)));
-                }
-                Schema::structure(fields).named(UNION_NAME)
-            };
-            if u.null_index.is_some() {
-                s.optional = true;
-            }
-            s
-        }
-        Ty::Record(ri) => {
-            if stack.contains(ri) {
-                return Err(MappingError(
-                    "a recursive Avro record has no Connect schema (Connect schemas are trees)".into(),
-                ));
-            }
-            let rec = plan
-                .record(*ri)
-                .ok_or_else(|| MappingError("bad record index".into()))?;
-            stack.push(*ri);
-            let mut fields = Vec::with_capacity(rec.fields.len());
-            for f in &rec.fields {
-                let mut fs = field_schema(plan, &f.ty, stack)?;
-                if let Some(d) = &f.default
-                    && !d.is_null()
-                    && fs.default.is_none()
-                {
-                    fs.default = json_to_value(&fs, d);
-                }
-                if fs.doc.is_none() {
-                    fs.doc.clone_from(&f.doc);
-                }
-                fields.push((f.name.clone(), Arc::new(fs)));
-            }
-            stack.pop();
-            let mut s = Schema::structure(fields);
-            let default_name = rec.name.starts_with(&format!("{NAMESPACE}.{DEFAULT_NAME}"));
-            if !default_name {
-                s.name = Some(rec.name.clone());
-            }
-            s.doc.clone_from(&rec.doc);
-            apply_props(&mut s, &rec.props);
-            s
-        }
-    })
-}
-
-fn field_schema(plan: &Plan, ty: &Ty, stack: &mut Vec<usize>) -> Result<Schema, MappingError> {
-    connect(plan, ty, stack)
-}
-
-fn logical(kind: SchemaKind, name: &str) -> Schema {
-    let mut s = Schema::new(kind).named(name);
-    s.version = Some(1);
-    s
-}
-
-fn decimal(precision: u32, scale: i32) -> Schema {
-    let mut s = logical(SchemaKind::Bytes, DECIMAL);
-    s.parameters.insert(DECIMAL_SCALE.into(), scale.to_string());
-    s.parameters.insert(PRECISION_PARAM.into(), precision.to_string());
-    s
-}
-
-fn apply_props(s: &mut Schema, props: &Map<String, Json>) {
-    if let Some(name) = props.get("connect.name").and_then(Json::as_str) {
-        s.name = Some(name.to_owned());
-    }
-    if let Some(v) = props.get("connect.version").and_then(Json::as_i64) {
-        s.version = i32::try_from(v).ok();
-    }
-    if let Some(doc) = props.get("connect.doc").and_then(Json::as_str) {
-        s.doc = Some(doc.to_owned());
-    }
-    if let Some(Json::Object(params)) = props.get("connect.parameters") {
-        for (k, v) in params {
-            if let Some(v) = v.as_str() {
-                s.parameters.insert(k.clone(), v.to_owned());
-            }
-        }
-    }
-    if let Some(d) = props.get("connect.default") {
-        s.default = json_to_value(s, d);
-    }
-}
-
-/// A default in Avro's JSON encoding as a Connect value of `schema`; None when it does not fit.
-pub fn json_to_value(schema: &Schema, v: &Json) -> Option<Value> {
-    Some(match (schema.kind, v) {
-        (_, Json::Null) => Value::Null,
-        (SchemaKind::Boolean, Json::Bool(b)) => Value::Boolean(*b),
-        (SchemaKind::Int8, _) => Value::Int8(i8::try_from(v.as_i64()?).ok()?),
-        (SchemaKind::Int16, _) => Value::Int16(i16::try_from(v.as_i64()?).ok()?),
-        (SchemaKind::Int32, _) => Value::Int32(i32::try_from(v.as_i64()?).ok()?),
-        (SchemaKind::Int64, _) => Value::Int64(v.as_i64()?),
-        (SchemaKind::Float32, _) => Value::Float32(v.as_f64()? as f32),
-        (SchemaKind::Float64, _) => Value::Float64(v.as_f64()?),
-        (SchemaKind::String, Json::String(s)) => Value::String(s.clone()),
-        (SchemaKind::Bytes, Json::String(s)) => Value::Bytes(
-            s.chars()
-                .map(|c| u8::try_from(u32::from(c)).ok())
-                .collect::<Option<Vec<u8>>>()?
-                .into(),
-        ),
-        (SchemaKind::Array, Json::Array(items)) => {
-            let is = schema.value_schema.as_deref()?;
-            Value::Array(
-                items
-                    .iter()
-                    .map(|i| json_to_value(is, i))
-                    .collect::<Option<_>>()?,
-            )
-        }
-        (SchemaKind::Map, Json::Object(m)) => {
-            let vs = schema.value_schema.as_deref()?;
-            Value::Map(
-                m.iter()
-                    .map(|(k, v)| Some((Value::String(k.clone()), json_to_value(vs, v)?)))
-                    .collect::<Option<_>>()?,
-            )
-        }
-        (SchemaKind::Struct, Json::Object(m)) => Value::Struct(
-            schema
-                .fields
-                .iter()
-                .map(|f| match m.get(&f.name) {
-                    Some(v) => json_to_value(&f.schema, v),
-                    None => Some(Value::Null),
-                })
-                .collect::<Option<_>>()?,
-        ),
-        _ => return None,
-    })
-}
-
 /// Parameters as a sorted map (for tests and messages).
 pub fn parameters(s: &Schema) -> BTreeMap<String, String> {
-    s.parameters.clone()
+    s.parameters.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
 }

@@ -12,7 +12,9 @@
 
 pub mod codec;
 pub mod connect;
+mod json_codec;
 pub mod plan;
+pub mod to_connect;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -44,6 +46,7 @@ struct AvroWriter {
 
 pub struct AvroConverter {
     config: SerdeConfig,
+    data: connect::AvroDataConfig,
     writers: WriterCache<AvroWriter>,
     readers: ReaderCache<AvroReader>,
 }
@@ -79,7 +82,9 @@ pub fn compile_registered(schema: &RegisteredSchema) -> Result<Plan, ConnectErro
 impl AvroConverter {
     /// Sub-keys: `schema.registry.url`, `auto.register.schemas`, `use.latest.version`,
     /// `latest.compatibility.strict`, `key.subject.name.strategy` /
-    /// `value.subject.name.strategy`, `normalize.schemas`, `basic.auth.user.info`.
+    /// `value.subject.name.strategy`, `normalize.schemas`, `basic.auth.user.info`; and
+    /// Confluent's `AvroDataConfig` keys `connect.meta.data` (default true) and
+    /// `enhanced.avro.schema.support` (default false).
     pub fn new(
         props: &BTreeMap<String, String>,
         is_key: bool,
@@ -87,6 +92,10 @@ impl AvroConverter {
     ) -> Result<Self, ConnectError> {
         Ok(AvroConverter {
             config: SerdeConfig::new(props, is_key, context)?,
+            data: connect::AvroDataConfig {
+                connect_meta_data: crate::confluent::bool_prop(props, "connect.meta.data", true)?,
+                enhanced: crate::confluent::bool_prop(props, "enhanced.avro.schema.support", false)?,
+            },
             writers: WriterCache::default(),
             readers: ReaderCache::default(),
         })
@@ -96,7 +105,7 @@ impl AvroConverter {
         if let Some(w) = self.writers.get(schema, topic) {
             return Ok(w);
         }
-        let avro = connect::to_avro_schema(schema).map_err(|e| {
+        let avro = connect::to_avro_schema_with(schema, &self.data).map_err(|e| {
             ConnectError::schema(format!(
                 "topic {topic}: no Avro form for the record's schema: {e}"
             ))
@@ -140,7 +149,7 @@ impl AvroConverter {
         }
         let registered = schema_for_id(&self.config, topic, id, SchemaType::Avro).await?;
         let plan = compile_registered(&registered)?;
-        let schema = connect::to_connect_schema(&plan)
+        let schema = connect::to_connect_schema_with(&plan, &self.data)
             .map_err(|e| ConnectError::schema(format!("topic {topic}: schema id {id}: {e}")))?;
         let r = Arc::new(AvroReader { id, plan, schema });
         self.readers.put(id, r.clone());

@@ -61,6 +61,8 @@ pub struct EnumDef {
     pub name: String,
     pub symbols: Vec<String>,
     pub doc: Option<String>,
+    /// The enum's `default` symbol.
+    pub default: Option<String>,
     pub props: Map<String, Json>,
 }
 
@@ -94,6 +96,9 @@ pub struct RecordDef {
     pub doc: Option<String>,
     pub fields: Vec<FieldDef>,
     pub props: Map<String, Json>,
+    /// The record refers to itself (directly or through other records): the codec then keeps
+    /// a stack of the Connect schemas it is inside.
+    pub recursive: bool,
 }
 
 /// A compiled schema: the root type and every record (records refer to each other by index,
@@ -119,6 +124,8 @@ struct Compiler {
     records: Vec<RecordDef>,
     /// Named types of the references, as JSON, compiled on first use.
     pending: HashMap<String, (Json, String)>,
+    /// Records whose fields are being compiled.
+    open: Vec<usize>,
     depth: usize,
 }
 
@@ -137,6 +144,7 @@ impl Plan {
             named: HashMap::new(),
             records: Vec::new(),
             pending: HashMap::new(),
+            open: Vec::new(),
             depth: 0,
         };
         for r in references {
@@ -252,6 +260,17 @@ impl Compiler {
         };
         for c in &candidates {
             if let Some(t) = self.named.get(c) {
+                // A reference to a record still being compiled: it (and every record opened
+                // since) is recursive.
+                if let Ty::Record(i) = t
+                    && let Some(at) = self.open.iter().position(|o| o == i)
+                {
+                    for &r in &self.open[at..] {
+                        if let Some(rec) = self.records.get_mut(r) {
+                            rec.recursive = true;
+                        }
+                    }
+                }
                 return Ok(t.clone());
             }
         }
@@ -338,6 +357,7 @@ impl Compiler {
                     name: name.clone(),
                     symbols,
                     doc: obj.get("doc").and_then(Json::as_str).map(str::to_owned),
+                    default: obj.get("default").and_then(Json::as_str).map(str::to_owned),
                     props: props_of(
                         obj,
                         &[
@@ -398,8 +418,10 @@ impl Compiler {
             doc: obj.get("doc").and_then(Json::as_str).map(str::to_owned),
             fields: Vec::new(),
             props: props_of(obj, &["type", "name", "namespace", "fields", "doc", "aliases"]),
+            recursive: false,
         });
         self.named.insert(name.clone(), Ty::Record(index));
+        self.open.push(index);
         let Some(Json::Array(fields)) = obj.get("fields") else {
             return err(format!("record {name} without fields"));
         };
@@ -419,6 +441,7 @@ impl Compiler {
                 doc: f.get("doc").and_then(Json::as_str).map(str::to_owned),
             });
         }
+        self.open.pop();
         if let Some(r) = self.records.get_mut(index) {
             r.fields = out;
         }

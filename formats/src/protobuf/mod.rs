@@ -1,33 +1,19 @@
 //! `ProtobufConverter` (`io.confluent.connect.protobuf.ProtobufConverter`): Connect data as
 //! Protobuf messages in Confluent's wire format (with the message-index path), schemas as
-//! `.proto` files in the registry, mapped as Confluent's `ProtobufData` maps them:
+//! `.proto` files in the registry, mapped as Confluent's `ProtobufData` maps them (see
+//! [`proto_text`] for Connect -> Protobuf and [`schema`] for Protobuf -> Connect; the options are
+//! [`ProtobufOptions`]).
 //!
-//! - a struct is a message named after the Connect schema (package = up to the last dot), or
-//!   `ConnectDefault1` when unnamed; nested structs are nested messages; field numbers follow
-//!   field positions (1, 2, ...);
-//! - int8 / int16 / int32 are `int32`, int64 `int64`, float32 `float`, float64 `double`;
-//! - an optional primitive is a proto3 `optional` field (explicit presence, so null survives a
-//!   round trip); a struct field is a message field (present or not);
-//! - arrays are `repeated`; maps `map<K, V>` when the key is a string or integer, else a
-//!   repeated `{key, value}` entry message;
-//! - Decimal is `confluent.type.Decimal`, Date `google.type.Date`, Time
-//!   `google.type.TimeOfDay`, Timestamp `google.protobuf.Timestamp`.
-//!
-//! Reading: the message is found by the index path (any message of the file, nested ones too),
-//! mapped to Connect once per (schema id, path): messages -> structs, enums -> strings,
-//! `uint32` / `uint64` / `fixed*` -> int64, repeated -> arrays, maps -> maps, the wrapper types
-//! (`google.protobuf.StringValue`, ...) -> optional primitives. Messages are decoded with
-//! prost-reflect.
+//! Speed: prost-reflect only compiles descriptors. Records are decoded from wire bytes straight
+//! into Connect values and encoded straight from them, walking plans compiled once per
+//! (schema id, message-index path) for reading and per (Connect schema, topic) for writing.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use prost::Message as _;
-use prost_reflect::{
-    DynamicMessage, FieldDescriptor, Kind, MapKey, MessageDescriptor, ReflectMessage as _, Value as Pv,
-};
+use prost_reflect::{FieldDescriptor, Kind, MapKey, MessageDescriptor, Value as Pv};
 use schemas::data::{DATE, DECIMAL, DECIMAL_SCALE, TIME, TIMESTAMP};
 use schemas::registry::{ParsedSchema, SchemaType};
 use schemas::{ConnectError, Data, Schema, SchemaKind, Value};
@@ -37,49 +23,65 @@ use crate::confluent::{SerdeConfig, WriterCache, resolve_writer, schema_for_id, 
 use crate::registry::{ConverterContext, SchemaText};
 use crate::wire;
 
+mod decode;
+mod encode;
+mod plan;
 mod proto_text;
 mod schema;
 mod values;
 
-pub use proto_text::to_proto;
+pub use plan::ProtobufOptions;
+pub use proto_text::{scrub, to_proto};
 pub use schema::message_schema;
-use schema::*;
-use values::*;
 
 // ---------------------------------------------------------------------------------------------
 // The converter
 
-/// A message of a registered schema and its Connect schema (reader side of (id, path)).
+/// A message of a registered schema, its Connect schema and decoding plan (reader side of
+/// (id, path)).
 pub struct ProtobufReader {
     pub id: i32,
     pub message: MessageDescriptor,
     pub schema: Arc<Schema>,
+    plan: plan::MsgPlan,
 }
 
 /// Decodes a message (the bytes after the index path) with a reader (exposed for fuzzing).
 pub fn decode_message(reader: &ProtobufReader, topic: &str, bytes: &[u8]) -> Result<Data, ConnectError> {
-    let msg = DynamicMessage::decode(reader.message.clone(), bytes).map_err(|e| {
+    let value = decode::decode(&reader.plan, bytes).map_err(|e| {
         ConnectError::data(format!(
             "topic {topic}: schema id {}: not a valid {} message: {e}",
             reader.id,
             reader.message.full_name()
         ))
     })?;
-    let value = from_message(&reader.schema, &msg)
-        .map_err(|e| ConnectError::data(format!("topic {topic}: schema id {}: {e}", reader.id)))?;
     Ok(Data::new(Some(reader.schema.clone()), value))
 }
 
-/// The Connect schema and reader for message `path` of a compiled file.
+/// The Connect schema and reader for a message of a compiled file, under `options`.
+pub fn reader_with(
+    id: i32,
+    message: MessageDescriptor,
+    options: &ProtobufOptions,
+) -> Result<ProtobufReader, String> {
+    let (schema, plan) = schema::Reader { opts: options }.message(&message, 0)?;
+    Ok(ProtobufReader {
+        id,
+        message,
+        schema: Arc::new(schema),
+        plan,
+    })
+}
+
+/// [`reader_with`] under Confluent's default options.
 pub fn reader_for(id: i32, message: MessageDescriptor) -> Result<ProtobufReader, String> {
-    let schema = Arc::new(message_schema(&message, 0)?);
-    Ok(ProtobufReader { id, message, schema })
+    reader_with(id, message, &ProtobufOptions::default())
 }
 
 struct ProtobufWriter {
     id: i32,
-    message: MessageDescriptor,
     indexes: Vec<usize>,
+    plan: plan::EncMsg,
 }
 
 /// (schema id, message-index path)
@@ -87,6 +89,7 @@ type ReaderKey = (i32, Vec<usize>);
 
 pub struct ProtobufConverter {
     config: SerdeConfig,
+    options: ProtobufOptions,
     writers: WriterCache<ProtobufWriter>,
     readers: Mutex<HashMap<ReaderKey, Arc<ProtobufReader>>>,
 }
@@ -95,12 +98,14 @@ impl std::fmt::Debug for ProtobufConverter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ProtobufConverter")
             .field("config", &self.config)
+            .field("options", &self.options)
             .finish_non_exhaustive()
     }
 }
 
 impl ProtobufConverter {
-    /// Sub-keys as [`crate::AvroConverter::new`].
+    /// Sub-keys as [`crate::AvroConverter::new`], plus Confluent's `ProtobufDataConfig` keys
+    /// ([`ProtobufOptions`]).
     pub fn new(
         props: &BTreeMap<String, String>,
         is_key: bool,
@@ -108,6 +113,7 @@ impl ProtobufConverter {
     ) -> Result<Self, ConnectError> {
         Ok(ProtobufConverter {
             config: SerdeConfig::new(props, is_key, context)?,
+            options: ProtobufOptions::from_props(props)?,
             writers: WriterCache::default(),
             readers: Mutex::new(HashMap::new()),
         })
@@ -117,7 +123,7 @@ impl ProtobufConverter {
         if let Some(w) = self.writers.get(schema, topic) {
             return Ok(w);
         }
-        let (text, full_name) = to_proto(schema).map_err(|e| {
+        let (text, full_name) = to_proto(schema, &self.options).map_err(|e| {
             ConnectError::schema(format!(
                 "topic {topic}: no Protobuf form for the record's schema: {e}"
             ))
@@ -133,7 +139,9 @@ impl ProtobufConverter {
             Some(l) => l.parsed.clone(),
             None => Arc::new(
                 ParsedSchema::parse(SchemaType::Protobuf, &text, &[]).map_err(|e| {
-                    ConnectError::internal(format!("topic {topic}: Weir's own .proto does not compile: {e}"))
+                    ConnectError::schema(format!(
+                        "topic {topic}: the record's schema has no valid Protobuf form ({e}); its .proto:\n{text}"
+                    ))
                 })?,
             ),
         };
@@ -148,7 +156,9 @@ impl ProtobufConverter {
                 "topic {topic}: schema id {id} has no message {full_name}"
             ))
         })?;
-        let w = Arc::new(ProtobufWriter { id, message, indexes });
+        let plan = encode::message(schema, &message, &self.options, 0)
+            .map_err(|e| ConnectError::schema(format!("topic {topic}: schema id {id}: {e}")))?;
+        let w = Arc::new(ProtobufWriter { id, indexes, plan });
         self.writers.put(schema, topic, w.clone());
         Ok(w)
     }
@@ -159,9 +169,11 @@ impl ProtobufConverter {
         id: i32,
         indexes: &[usize],
     ) -> Result<Arc<ProtobufReader>, ConnectError> {
-        let key = (id, indexes.to_vec());
-        if let Some(r) = self.readers.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
-            return Ok(r.clone());
+        {
+            let readers = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(r) = readers.get(&(id, indexes.to_vec())) {
+                return Ok(r.clone());
+            }
         }
         let registered = schema_for_id(&self.config, topic, id, SchemaType::Protobuf).await?;
         let ParsedSchema::Protobuf(p) = registered.parsed.as_ref() else {
@@ -176,14 +188,14 @@ impl ProtobufConverter {
             ))
         })?;
         let r = Arc::new(
-            reader_for(id, message)
+            reader_with(id, message, &self.options)
                 .map_err(|e| ConnectError::schema(format!("topic {topic}: schema id {id}: {e}")))?,
         );
         let mut readers = self.readers.lock().unwrap_or_else(|p| p.into_inner());
         if readers.len() >= 1000 {
             readers.clear();
         }
-        readers.insert(key, r.clone());
+        readers.insert((id, indexes.to_vec()), r.clone());
         Ok(r)
     }
 }
@@ -208,13 +220,11 @@ impl Converter for ProtobufConverter {
             )));
         };
         let w = self.writer(topic, schema).await?;
-        let msg = to_message(&w.message, schema, values)
-            .map_err(|e| ConnectError::data(format!("topic {topic}: {e}")))?;
-        let mut out = Vec::with_capacity(64);
+        let mut out = Vec::with_capacity(128);
         wire::write_header(&mut out, w.id);
         wire::write_message_indexes(&mut out, &w.indexes);
-        msg.encode(&mut out)
-            .map_err(|e| ConnectError::internal(format!("topic {topic}: encoding: {e}")))?;
+        encode::encode(&w.plan, values, &mut out)
+            .map_err(|e| ConnectError::data(format!("topic {topic}: message {}: {e}", w.plan.full_name)))?;
         Ok(Some(Bytes::from(out)))
     }
 
@@ -229,7 +239,7 @@ impl Converter for ProtobufConverter {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::values::{civil_to_days, days_to_civil};
 
     #[test]
     fn civil_dates() {

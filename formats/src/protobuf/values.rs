@@ -1,6 +1,6 @@
-//! Connect values <-> prost-reflect dynamic messages.
+//! Value arithmetic the Protobuf codec needs: civil dates, decimal scale and precision.
 
-use super::*;
+use bytes::Bytes;
 
 pub(super) fn days_to_civil(days: i64) -> (i64, u32, u32) {
     // Howard Hinnant's civil_from_days; hand-written because chrono is not a formats dependency
@@ -27,308 +27,96 @@ pub(super) fn civil_to_days(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-pub(super) fn to_pv(kind: &Kind, schema: &Schema, v: &Value) -> Result<Pv, String> {
-    Ok(match (kind, v) {
-        (Kind::Message(m), _) if m.full_name() == "google.protobuf.Timestamp" => {
-            let Value::Int64(ms) = v else {
-                return Err(format!("a {} for a Timestamp", v.type_name()));
-            };
-            let mut msg = DynamicMessage::new(m.clone());
-            msg.set_field_by_name("seconds", Pv::I64(ms.div_euclid(1000)));
-            msg.set_field_by_name("nanos", Pv::I32((ms.rem_euclid(1000) * 1_000_000) as i32));
-            Pv::Message(msg)
-        }
-        (Kind::Message(m), _) if m.full_name() == "google.type.Date" => {
-            let Value::Int32(days) = v else {
-                return Err(format!("a {} for a Date", v.type_name()));
-            };
-            let (y, mo, d) = days_to_civil(i64::from(*days));
-            let mut msg = DynamicMessage::new(m.clone());
-            msg.set_field_by_name("year", Pv::I32(y as i32));
-            msg.set_field_by_name("month", Pv::I32(mo as i32));
-            msg.set_field_by_name("day", Pv::I32(d as i32));
-            Pv::Message(msg)
-        }
-        (Kind::Message(m), _) if m.full_name() == "google.type.TimeOfDay" => {
-            let Value::Int32(ms) = v else {
-                return Err(format!("a {} for a Time", v.type_name()));
-            };
-            let mut msg = DynamicMessage::new(m.clone());
-            msg.set_field_by_name("hours", Pv::I32(ms / 3_600_000));
-            msg.set_field_by_name("minutes", Pv::I32(ms / 60_000 % 60));
-            msg.set_field_by_name("seconds", Pv::I32(ms / 1000 % 60));
-            msg.set_field_by_name("nanos", Pv::I32(ms % 1000 * 1_000_000));
-            Pv::Message(msg)
-        }
-        (Kind::Message(m), _) if m.full_name() == "confluent.type.Decimal" => {
-            let Value::Bytes(b) = v else {
-                return Err(format!("a {} for a Decimal", v.type_name()));
-            };
-            let scale: i32 = schema
-                .parameters
-                .get(DECIMAL_SCALE)
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(0);
-            let mut msg = DynamicMessage::new(m.clone());
-            msg.set_field_by_name("value", Pv::Bytes(b.clone()));
-            msg.set_field_by_name("scale", Pv::I32(scale));
-            Pv::Message(msg)
-        }
-        (Kind::Message(m), _) if WRAPPERS.iter().any(|(n, _)| *n == m.full_name()) => {
-            let value_field = m.get_field(1).ok_or("wrapper without value")?;
-            let mut msg = DynamicMessage::new(m.clone());
-            msg.set_field(&value_field, to_pv(&value_field.kind(), schema, v)?);
-            Pv::Message(msg)
-        }
-        (Kind::Message(m), Value::Struct(values)) => Pv::Message(to_message(m, schema, values)?),
-        (Kind::Int32 | Kind::Sint32 | Kind::Sfixed32, Value::Int8(x)) => Pv::I32(i32::from(*x)),
-        (Kind::Int32 | Kind::Sint32 | Kind::Sfixed32, Value::Int16(x)) => Pv::I32(i32::from(*x)),
-        (Kind::Int32 | Kind::Sint32 | Kind::Sfixed32, Value::Int32(x)) => Pv::I32(*x),
-        (Kind::Int64 | Kind::Sint64 | Kind::Sfixed64, Value::Int64(x)) => Pv::I64(*x),
-        (Kind::Int64 | Kind::Sint64 | Kind::Sfixed64, Value::Int32(x)) => Pv::I64(i64::from(*x)),
-        (Kind::Uint32 | Kind::Fixed32, Value::Int64(x)) => {
-            Pv::U32(u32::try_from(*x).map_err(|_| format!("{x} out of range for uint32"))?)
-        }
-        (Kind::Uint32 | Kind::Fixed32, Value::Int32(x)) => {
-            Pv::U32(u32::try_from(*x).map_err(|_| format!("{x} out of range for uint32"))?)
-        }
-        (Kind::Uint64 | Kind::Fixed64, Value::Int64(x)) => Pv::U64(*x as u64),
-        (Kind::Float, Value::Float32(x)) => Pv::F32(*x),
-        (Kind::Double, Value::Float64(x)) => Pv::F64(*x),
-        (Kind::Double, Value::Float32(x)) => Pv::F64(f64::from(*x)),
-        (Kind::Bool, Value::Boolean(b)) => Pv::Bool(*b),
-        (Kind::String, Value::String(s)) => Pv::String(s.clone()),
-        (Kind::Bytes, Value::Bytes(b)) => Pv::Bytes(b.clone()),
-        (Kind::Enum(e), Value::String(s)) => Pv::EnumNumber(
-            e.get_value_by_name(s)
-                .ok_or_else(|| format!("{s:?} is not a value of enum {}", e.full_name()))?
-                .number(),
-        ),
-        (k, v) => {
-            return Err(format!(
-                "a {} value cannot be written as Protobuf {k:?}",
-                v.type_name()
-            ));
-        }
-    })
-}
-
-pub(super) fn map_key(kind: &Kind, v: &Value) -> Result<MapKey, String> {
-    Ok(match to_pv(kind, &Schema::new(SchemaKind::String), v)? {
-        Pv::String(s) => MapKey::String(s),
-        Pv::I32(x) => MapKey::I32(x),
-        Pv::I64(x) => MapKey::I64(x),
-        Pv::U32(x) => MapKey::U32(x),
-        Pv::U64(x) => MapKey::U64(x),
-        Pv::Bool(b) => MapKey::Bool(b),
-        _ => return Err("unsupported map key".into()),
-    })
-}
-
-pub(super) fn to_message(
-    m: &MessageDescriptor,
-    schema: &Schema,
-    values: &[Value],
-) -> Result<DynamicMessage, String> {
-    let mut msg = DynamicMessage::new(m.clone());
-    for (cf, v) in schema.fields.iter().zip(values) {
-        if matches!(v, Value::Null) {
-            continue;
-        }
-        let f = m
-            .get_field_by_name(&cf.name)
-            .ok_or_else(|| format!("message {} has no field {}", m.full_name(), cf.name))?;
-        let pv = if f.is_map() {
-            let Kind::Message(entry) = f.kind() else {
-                return Err("map without entry".into());
-            };
-            let (Some(kf), Some(vf)) = (entry.get_field(1), entry.get_field(2)) else {
-                return Err("map entry without key/value".into());
-            };
-            let Value::Map(entries) = v else {
-                return Err(format!("field {}: a {} for a map", cf.name, v.type_name()));
-            };
-            let vs = cf
-                .schema
-                .value_schema
-                .as_deref()
-                .cloned()
-                .unwrap_or_else(|| Schema::new(SchemaKind::String));
-            let mut out = HashMap::with_capacity(entries.len());
-            for (k, val) in entries {
-                out.insert(
-                    map_key(&kf.kind(), k)?,
-                    to_pv(&vf.kind(), &vs, val).map_err(|e| format!("field {}: {e}", cf.name))?,
-                );
-            }
-            Pv::Map(out)
-        } else if f.is_list() {
-            let items: Vec<Value> = match v {
-                Value::Array(items) => items.clone(),
-                // A map written as repeated key/value entries.
-                Value::Map(entries) => entries
-                    .iter()
-                    .map(|(k, v)| Value::Struct(vec![k.clone(), v.clone()]))
-                    .collect(),
-                other => {
-                    return Err(format!(
-                        "field {}: a {} for a repeated field",
-                        cf.name,
-                        other.type_name()
-                    ));
-                }
-            };
-            let item_schema = match v {
-                Value::Map(_) => Schema::structure([
-                    (
-                        "key".to_string(),
-                        cf.schema
-                            .key_schema
-                            .clone()
-                            .unwrap_or_else(|| Arc::new(Schema::new(SchemaKind::String))),
-                    ),
-                    (
-                        "value".to_string(),
-                        cf.schema
-                            .value_schema
-                            .clone()
-                            .unwrap_or_else(|| Arc::new(Schema::new(SchemaKind::String))),
-                    ),
-                ]),
-                _ => cf
-                    .schema
-                    .value_schema
-                    .as_deref()
-                    .cloned()
-                    .unwrap_or_else(|| Schema::new(SchemaKind::String)),
-            };
-            Pv::List(
-                items
-                    .iter()
-                    .map(|i| to_pv(&f.kind(), &item_schema, i))
-                    .collect::<Result<_, _>>()
-                    .map_err(|e| format!("field {}: {e}", cf.name))?,
-            )
-        } else {
-            to_pv(&f.kind(), &cf.schema, v).map_err(|e| format!("field {}: {e}", cf.name))?
-        };
-        msg.set_field(&f, pv);
+/// The two's-complement big-endian integer `value` (scale `from`) at scale `to`: the bytes as
+/// they are when the scales agree, else rescaled through i128 (a decimal that does not fit, or
+/// that would lose digits, is an error).
+pub(super) fn rescale_decimal(value: &[u8], from: i32, to: i32) -> Result<Bytes, String> {
+    if from == to {
+        return Ok(Bytes::copy_from_slice(value));
     }
-    Ok(msg)
+    let n = to_i128(value).ok_or_else(|| {
+        format!(
+            "decimal of {} bytes at scale {from} cannot be rescaled to {to}",
+            value.len()
+        )
+    })?;
+    let diff = to
+        .checked_sub(from)
+        .ok_or_else(|| format!("decimal scale {from} cannot be rescaled to {to}"))?;
+    let scaled = if diff > 0 {
+        10i128.checked_pow(diff as u32).and_then(|p| n.checked_mul(p))
+    } else {
+        10i128
+            .checked_pow(diff.unsigned_abs())
+            .filter(|p| n % p == 0)
+            .map(|p| n / p)
+    };
+    let scaled = scaled.ok_or_else(|| format!("decimal at scale {from} does not fit scale {to}"))?;
+    Ok(Bytes::from(minimal_bytes(scaled)))
 }
 
-pub(super) fn from_pv(schema: &Schema, kind: &Kind, v: &Pv) -> Result<Value, String> {
-    Ok(match (v, kind) {
-        (Pv::Message(msg), Kind::Message(m)) => {
-            let get_i = |name: &str| match msg.get_field_by_name(name).as_deref() {
-                Some(Pv::I32(x)) => i64::from(*x),
-                Some(Pv::I64(x)) => *x,
-                _ => 0,
-            };
-            match m.full_name() {
-                "google.protobuf.Timestamp" => {
-                    Value::Int64(get_i("seconds") * 1000 + get_i("nanos") / 1_000_000)
-                }
-                "google.type.Date" => {
-                    let (y, mo, d) = (get_i("year"), get_i("month"), get_i("day"));
-                    let days = civil_to_days(y, mo.clamp(1, 12) as u32, d.clamp(1, 31) as u32);
-                    Value::Int32(i32::try_from(days).map_err(|_| "date out of range".to_string())?)
-                }
-                "google.type.TimeOfDay" => Value::Int32(
-                    i32::try_from(
-                        get_i("hours") * 3_600_000
-                            + get_i("minutes") * 60_000
-                            + get_i("seconds") * 1000
-                            + get_i("nanos") / 1_000_000,
-                    )
-                    .map_err(|_| "time out of range".to_string())?,
-                ),
-                "confluent.type.Decimal" => match msg.get_field_by_name("value").as_deref() {
-                    Some(Pv::Bytes(b)) => Value::Bytes(b.clone()),
-                    _ => Value::Bytes(Bytes::new()),
-                },
-                name if WRAPPERS.iter().any(|(n, _)| *n == name) => {
-                    let f = m.get_field(1).ok_or("wrapper without value")?;
-                    from_pv(schema, &f.kind(), &msg.get_field(&f))?
-                }
-                _ => from_message(schema, msg)?,
-            }
-        }
-        (Pv::Bool(b), _) => Value::Boolean(*b),
-        (Pv::I32(x), _) => Value::Int32(*x),
-        (Pv::I64(x), _) => Value::Int64(*x),
-        (Pv::U32(x), _) => Value::Int64(i64::from(*x)),
-        (Pv::U64(x), _) => Value::Int64(*x as i64),
-        (Pv::F32(x), _) => Value::Float32(*x),
-        (Pv::F64(x), _) => Value::Float64(*x),
-        (Pv::String(s), _) => Value::String(s.clone()),
-        (Pv::Bytes(b), _) => Value::Bytes(b.clone()),
-        (Pv::EnumNumber(n), Kind::Enum(e)) => match e.get_value(*n) {
-            Some(ev) => Value::String(ev.name().to_owned()),
-            None => Value::String(n.to_string()),
-        },
-        (Pv::List(items), _) => {
-            let is = schema
-                .value_schema
-                .as_deref()
-                .ok_or("array schema without items")?;
-            Value::Array(
-                items
-                    .iter()
-                    .map(|i| from_pv(is, kind, i))
-                    .collect::<Result<_, _>>()?,
-            )
-        }
-        (other, k) => return Err(format!("unexpected Protobuf value {other:?} for {k:?}")),
-    })
-}
-
-pub(super) fn from_message(schema: &Schema, msg: &DynamicMessage) -> Result<Value, String> {
-    let desc = msg.descriptor();
-    let mut values = Vec::with_capacity(schema.fields.len());
-    for cf in &schema.fields {
-        let Some(f) = desc.get_field_by_name(&cf.name) else {
-            values.push(Value::Null);
-            continue;
-        };
-        if f.supports_presence() && !msg.has_field(&f) {
-            values.push(Value::Null);
-            continue;
-        }
-        let v = msg.get_field(&f);
-        let value = if f.is_map() {
-            let Kind::Message(entry) = f.kind() else {
-                return Err("map without entry".into());
-            };
-            let (Some(kf), Some(vf)) = (entry.get_field(1), entry.get_field(2)) else {
-                return Err("map entry without key/value".into());
-            };
-            let (Some(ks), Some(vs)) = (cf.schema.key_schema.as_deref(), cf.schema.value_schema.as_deref())
-            else {
-                return Err("map schema without key/value".into());
-            };
-            let Pv::Map(entries) = v.as_ref() else {
-                return Err("map field without a map".into());
-            };
-            // Sorted by key: protobuf maps have no order, and a stable one makes output reproducible.
-            let mut out: Vec<(Value, Value)> = Vec::with_capacity(entries.len());
-            for (k, val) in entries {
-                let kv = match k {
-                    MapKey::Bool(b) => Pv::Bool(*b),
-                    MapKey::I32(x) => Pv::I32(*x),
-                    MapKey::I64(x) => Pv::I64(*x),
-                    MapKey::U32(x) => Pv::U32(*x),
-                    MapKey::U64(x) => Pv::U64(*x),
-                    MapKey::String(s) => Pv::String(s.clone()),
-                };
-                out.push((from_pv(ks, &kf.kind(), &kv)?, from_pv(vs, &vf.kind(), val)?));
-            }
-            out.sort_by(|a, b| format!("{:?}", a.0).cmp(&format!("{:?}", b.0)));
-            Value::Map(out)
-        } else {
-            from_pv(&cf.schema, &f.kind(), &v).map_err(|e| format!("field {}: {e}", cf.name))?
-        };
-        values.push(value);
+fn to_i128(b: &[u8]) -> Option<i128> {
+    if b.is_empty() {
+        return Some(0);
     }
-    Ok(Value::Struct(values))
+    if b.len() > 16 {
+        return None;
+    }
+    let mut buf = if b[0] & 0x80 != 0 { [0xffu8; 16] } else { [0u8; 16] };
+    buf[16 - b.len()..].copy_from_slice(b);
+    Some(i128::from_be_bytes(buf))
+}
+
+fn minimal_bytes(n: i128) -> Vec<u8> {
+    let b = n.to_be_bytes();
+    let mut start = 0;
+    while start < 15 {
+        let (x, next) = (b[start], b[start + 1]);
+        if (x == 0 && next & 0x80 == 0) || (x == 0xff && next & 0x80 != 0) {
+            start += 1;
+        } else {
+            break;
+        }
+    }
+    b[start..].to_vec()
+}
+
+/// The number of decimal digits of the unscaled value (Java's `BigDecimal.precision()`: 1 for
+/// zero).
+pub(super) fn decimal_precision(value: &[u8]) -> u32 {
+    if let Some(n) = to_i128(value) {
+        let mut m = n.unsigned_abs();
+        let mut digits = 1;
+        while m >= 10 {
+            m /= 10;
+            digits += 1;
+        }
+        return digits;
+    }
+    // Wider than i128: long division of the magnitude, rare enough to allocate.
+    let negative = value[0] & 0x80 != 0;
+    let mut mag: Vec<u8> = if negative {
+        let mut v: Vec<u8> = value.iter().map(|b| !b).collect();
+        for b in v.iter_mut().rev() {
+            let (s, overflow) = b.overflowing_add(1);
+            *b = s;
+            if !overflow {
+                break;
+            }
+        }
+        v
+    } else {
+        value.to_vec()
+    };
+    let mut digits = 0;
+    while mag.iter().any(|b| *b != 0) {
+        let mut rem = 0u16;
+        for b in mag.iter_mut() {
+            let cur = (rem << 8) | u16::from(*b);
+            *b = (cur / 10) as u8;
+            rem = cur % 10;
+        }
+        digits += 1;
+    }
+    digits.max(1)
 }

@@ -95,10 +95,28 @@ const KNOWN_PREFIXES: &[&str] = &[
     "admin.",
     "sasl.",
     "ssl.",
+    "schema.registry.ssl.",
     "config.providers.",
 ];
 
 impl WorkerConfig {
+    /// Fills a converter's sub-keys with the worker's registry settings it does not set itself:
+    /// `schema.registry.url` (only when the converter names no registry) and every
+    /// `schema.registry.ssl.*` key.
+    pub fn registry_defaults(&self, props: &mut BTreeMap<String, String>) {
+        if let Some(url) = &self.schema_registry_url
+            && !props.contains_key("schema.registry.url")
+        {
+            props.insert("schema.registry.url".to_owned(), url.clone());
+        }
+        for (k, v) in self.raw.range("schema.registry.ssl.".to_owned()..) {
+            if !k.starts_with("schema.registry.ssl.") {
+                break;
+            }
+            props.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+
     /// Reads and checks a worker file.
     pub fn load(file: &Path) -> Result<WorkerConfig, ConfigError> {
         let text = std::fs::read_to_string(file)
@@ -182,8 +200,8 @@ fn converter_setting(raw: &BTreeMap<String, String>, prefix: &str) -> ConverterS
 }
 
 /// The class and sub-keys of a connector's `key.converter` / `value.converter` (`key`): its own
-/// when it sets one, else the worker's; the worker's `schema.registry.url` applies to every
-/// converter that names none.
+/// when it sets one, else the worker's; the worker's registry settings fill in
+/// ([`WorkerConfig::registry_defaults`]).
 pub fn connector_converter(
     connector: &BTreeMap<String, String>,
     worker: &WorkerConfig,
@@ -201,11 +219,7 @@ pub fn connector_converter(
             (setting.class.clone(), setting.props.clone())
         }
     };
-    if let Some(url) = &worker.schema_registry_url
-        && !props.contains_key("schema.registry.url")
-    {
-        props.insert("schema.registry.url".to_owned(), url.clone());
-    }
+    worker.registry_defaults(&mut props);
     ConverterSetting { class, props }
 }
 
@@ -331,6 +345,25 @@ mod tests {
         assert_eq!(c.offset_flush_interval, Duration::from_millis(1000));
         assert_eq!(c.default_partitions, 1);
         assert!(c.warnings.is_empty());
+    }
+
+    #[test]
+    fn the_workers_registry_settings_fill_in_what_a_converter_leaves_out() {
+        let c = load(
+            "schema.registry.url=https://sr:8081\n\
+             schema.registry.ssl.truststore.location=/ca.pem\n\
+             schema.registry.ssl.endpoint.identification.algorithm=\n",
+        )
+        .unwrap();
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        let mut own = BTreeMap::from([(
+            "schema.registry.ssl.truststore.location".to_owned(),
+            "/mine.pem".to_owned(),
+        )]);
+        c.registry_defaults(&mut own);
+        assert_eq!(own["schema.registry.url"], "https://sr:8081");
+        assert_eq!(own["schema.registry.ssl.truststore.location"], "/mine.pem");
+        assert_eq!(own["schema.registry.ssl.endpoint.identification.algorithm"], "");
     }
 
     #[test]

@@ -9,7 +9,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use async_trait::async_trait;
 use base64::Engine as _;
@@ -50,11 +49,8 @@ struct VersionBody {
     subject: String,
     version: i32,
     id: i64,
-    schema: String,
-    #[serde(default)]
-    schema_type: Option<String>,
-    #[serde(default)]
-    references: Vec<SchemaReference>,
+    #[serde(flatten)]
+    body: SchemaBody,
 }
 
 #[derive(Deserialize)]
@@ -75,6 +71,26 @@ fn schema_type(t: Option<&str>) -> RegistryResult<SchemaType> {
             .parse()
             .map_err(|e: schemas::registry::SchemaError| invalid(e.message)),
     }
+}
+
+/// An error and its causes, outermost first: reqwest's own text says only "error sending
+/// request"; the causes say why (a certificate the truststore does not vouch for, a refused
+/// connection, ...).
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cause = c.source();
+    }
+    if out.contains("certificate") || out.contains("Certificate") {
+        out.push_str(" (check schema.registry.ssl.truststore.location / .keystore.location)");
+    }
+    out
 }
 
 fn invalid(message: impl Into<String>) -> RegistryClientError {
@@ -107,10 +123,10 @@ impl HttpRegistryClient {
             .map(|s| s.trim())
             .filter(|s| !s.is_empty())
             .map(|info| format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(info)));
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .map_err(|e| ConnectError::config("schema.registry.url", e))?;
+        if base.scheme() == "http" && super::tls::configured(props) {
+            tracing::warn!(url = %first, "schema.registry.ssl.* keys are set but schema.registry.url is http://; they are ignored");
+        }
+        let http = super::tls::client(props)?;
         Ok(HttpRegistryClient {
             base,
             http,
@@ -142,7 +158,11 @@ impl HttpRegistryClient {
         body: Option<serde_json::Value>,
     ) -> RegistryResult<T> {
         let unavailable = |e: reqwest::Error| {
-            RegistryClientError::new(RegistryErrorKind::Unavailable, None, format!("{url}: {e}"))
+            RegistryClientError::new(
+                RegistryErrorKind::Unavailable,
+                None,
+                format!("schema.registry.url {}: {url}: {}", self.base, error_chain(&e)),
+            )
         };
         let mut request = self
             .http
@@ -211,15 +231,20 @@ impl HttpRegistryClient {
             let v = self.get_version(&r.subject, &r.version.to_string()).await?;
             pending.push(ResolvedReference {
                 name: r.name.clone(),
-                schema_type: schema_type(v.schema_type.as_deref())?,
-                schema: v.schema,
+                schema_type: schema_type(v.body.schema_type.as_deref())?,
+                schema: v.body.schema,
             });
             stack.push((r, depth, true));
-            for child in v.references.iter().rev() {
+            for child in v.body.references.iter().rev() {
                 stack.push((child.clone(), depth + 1, false));
             }
         }
         Ok(out)
+    }
+
+    async fn schema_of(&self, id: i64, body: SchemaBody) -> RegistryResult<Arc<RegisteredSchema>> {
+        let t = schema_type(body.schema_type.as_deref())?;
+        self.parsed(id, t, body.schema, body.references).await
     }
 
     async fn parsed(
@@ -251,9 +276,8 @@ impl HttpRegistryClient {
     }
 
     async fn subject_schema(&self, v: VersionBody) -> RegistryResult<SubjectSchema> {
-        let t = schema_type(v.schema_type.as_deref())?;
         Ok(SubjectSchema {
-            schema: self.parsed(v.id, t, v.schema, v.references).await?,
+            schema: self.schema_of(v.id, v.body).await?,
             subject: v.subject,
             version: v.version,
         })
@@ -288,8 +312,7 @@ impl SchemaRegistryClient for HttpRegistryClient {
         }
         let url = self.url(&["schemas", "ids", &id.to_string()], &[])?;
         let body: SchemaBody = self.call(reqwest::Method::GET, url, None).await?;
-        let t = schema_type(body.schema_type.as_deref())?;
-        self.parsed(i64::from(id), t, body.schema, body.references).await
+        self.schema_of(i64::from(id), body).await
     }
 
     async fn latest(&self, subject: &str) -> RegistryResult<SubjectSchema> {

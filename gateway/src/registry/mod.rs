@@ -12,6 +12,7 @@ pub mod http;
 pub mod postgres;
 pub mod sqlite;
 mod store_util;
+pub mod tls;
 
 use std::sync::Arc;
 

@@ -12,10 +12,13 @@ use schemas::registry::service::{
 };
 use std::str::FromStr;
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
-use sqlx::{Postgres, Row, Transaction};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Postgres, Transaction};
 
-use super::store_util::{backend, conflict_on_unique, decode_refs, decode_type, encode_refs, missing_guid};
+use super::store_util::{
+    MISSING_GUIDS, SCHEMA_COLUMNS, VERSION_COLUMNS, backend, conflict_on_unique, context_and_id, encode_refs,
+    missing_guid, schema_row, version_row,
+};
 
 pub struct PostgresStore {
     pool: PgPool,
@@ -69,17 +72,12 @@ impl PostgresStore {
     /// Gives every schema stored before GUIDs existed its GUID (once: later inserts carry it;
     /// two workers filling at once write the same values).
     async fn fill_guids(&self) -> Result<(), StoreError> {
-        let rows = sqlx::query("SELECT context, id, schema, refs FROM registry_schemas WHERE guid IS NULL")
+        let rows = sqlx::query(MISSING_GUIDS)
             .fetch_all(&self.pool)
             .await
             .map_err(backend)?;
         for row in &rows {
-            let (context, id, guid) = missing_guid(
-                row.try_get("context").map_err(backend)?,
-                row.try_get("id").map_err(backend)?,
-                &row.try_get::<String, _>("schema").map_err(backend)?,
-                &row.try_get::<String, _>("refs").map_err(backend)?,
-            )?;
+            let (context, id, guid) = missing_guid(row)?;
             sqlx::query("UPDATE registry_schemas SET guid = $1 WHERE context = $2 AND id = $3")
                 .bind(guid)
                 .bind(context)
@@ -91,29 +89,6 @@ impl PostgresStore {
         Ok(())
     }
 }
-
-fn schema_row(row: &PgRow) -> Result<StoredSchema, StoreError> {
-    Ok(StoredSchema {
-        context: row.try_get("context").map_err(backend)?,
-        id: row.try_get("id").map_err(backend)?,
-        schema_type: decode_type(&row.try_get::<String, _>("schema_type").map_err(backend)?)?,
-        schema: row.try_get("schema").map_err(backend)?,
-        references: decode_refs(&row.try_get::<String, _>("refs").map_err(backend)?)?,
-    })
-}
-
-fn version_row(row: &PgRow) -> Result<VersionRecord, StoreError> {
-    let version: i32 = row.try_get("version").map_err(backend)?;
-    Ok(VersionRecord {
-        subject: row.try_get("subject").map_err(backend)?,
-        version,
-        schema_id: row.try_get("schema_id").map_err(backend)?,
-        deleted: row.try_get("deleted").map_err(backend)?,
-    })
-}
-
-const SCHEMA_COLUMNS: &str = "context, id, schema_type, schema, refs";
-const VERSION_COLUMNS: &str = "subject, version, schema_id, deleted";
 
 /// Finds or creates the schema's id inside the registration transaction.
 async fn schema_id(tx: &mut Transaction<'_, Postgres>, new: &NewVersion) -> Result<i64, StoreError> {
@@ -372,14 +347,7 @@ impl RegistryStore for PostgresStore {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(backend)?;
-        rows.iter()
-            .map(|row| {
-                Ok((
-                    row.try_get("context").map_err(backend)?,
-                    row.try_get("id").map_err(backend)?,
-                ))
-            })
-            .collect()
+        rows.iter().map(context_and_id).collect()
     }
 
     async fn max_schema_id(&self, context: &str) -> Result<i64, StoreError> {

@@ -9,10 +9,13 @@ use async_trait::async_trait;
 use schemas::registry::service::{
     Inserted, NewVersion, RegistryStore, StoreError, StoredSchema, VersionRecord,
 };
-use sqlx::sqlite::{SqlitePool, SqliteRow};
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::sqlite::SqlitePool;
+use sqlx::{Sqlite, Transaction};
 
-use super::store_util::{backend, conflict_on_unique, decode_refs, decode_type, encode_refs, missing_guid};
+use super::store_util::{
+    MISSING_GUIDS, SCHEMA_COLUMNS, VERSION_COLUMNS, backend, conflict_on_unique, context_and_id, encode_refs,
+    missing_guid, schema_row, version_row,
+};
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -36,17 +39,12 @@ impl SqliteStore {
 
     /// Gives every schema stored before GUIDs existed its GUID (once: later inserts carry it).
     async fn fill_guids(&self) -> Result<(), StoreError> {
-        let rows = sqlx::query("SELECT context, id, schema, refs FROM registry_schemas WHERE guid IS NULL")
+        let rows = sqlx::query(MISSING_GUIDS)
             .fetch_all(&self.pool)
             .await
             .map_err(backend)?;
         for row in &rows {
-            let (context, id, guid) = missing_guid(
-                row.try_get("context").map_err(backend)?,
-                row.try_get("id").map_err(backend)?,
-                &row.try_get::<String, _>("schema").map_err(backend)?,
-                &row.try_get::<String, _>("refs").map_err(backend)?,
-            )?;
+            let (context, id, guid) = missing_guid(row)?;
             sqlx::query("UPDATE registry_schemas SET guid = ? WHERE context = ? AND id = ?")
                 .bind(guid)
                 .bind(context)
@@ -58,29 +56,6 @@ impl SqliteStore {
         Ok(())
     }
 }
-
-fn schema_row(row: &SqliteRow) -> Result<StoredSchema, StoreError> {
-    Ok(StoredSchema {
-        context: row.try_get("context").map_err(backend)?,
-        id: row.try_get("id").map_err(backend)?,
-        schema_type: decode_type(&row.try_get::<String, _>("schema_type").map_err(backend)?)?,
-        schema: row.try_get("schema").map_err(backend)?,
-        references: decode_refs(&row.try_get::<String, _>("refs").map_err(backend)?)?,
-    })
-}
-
-fn version_row(row: &SqliteRow) -> Result<VersionRecord, StoreError> {
-    let version: i64 = row.try_get("version").map_err(backend)?;
-    Ok(VersionRecord {
-        subject: row.try_get("subject").map_err(backend)?,
-        version: i32::try_from(version).map_err(backend)?,
-        schema_id: row.try_get("schema_id").map_err(backend)?,
-        deleted: row.try_get("deleted").map_err(backend)?,
-    })
-}
-
-const SCHEMA_COLUMNS: &str = "context, id, schema_type, schema, refs";
-const VERSION_COLUMNS: &str = "subject, version, schema_id, deleted";
 
 /// Finds or creates the schema's id inside the registration transaction.
 async fn schema_id(tx: &mut Transaction<'_, Sqlite>, new: &NewVersion) -> Result<i64, StoreError> {
@@ -353,14 +328,7 @@ impl RegistryStore for SqliteStore {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(backend)?;
-        rows.iter()
-            .map(|row| {
-                Ok((
-                    row.try_get("context").map_err(backend)?,
-                    row.try_get("id").map_err(backend)?,
-                ))
-            })
-            .collect()
+        rows.iter().map(context_and_id).collect()
     }
 
     async fn max_schema_id(&self, context: &str) -> Result<i64, StoreError> {

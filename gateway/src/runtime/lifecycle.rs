@@ -13,7 +13,7 @@ use parking_lot::Mutex;
 use tokio::sync::watch;
 
 use super::status::{State, Status};
-use super::task::{Control, TaskContext};
+use super::task::{Control, TaskContext, spawn_supervised};
 use super::validate::{Validation, validate};
 use super::{ConnectorEntry, Runtime, RuntimeError, RuntimeResult, TaskSlot, sink_task, source_task};
 use crate::config::providers::resolve_all;
@@ -507,9 +507,9 @@ impl Runtime {
             dead_letter_topic: prepared.dead_letter_topic.clone(),
         };
         let join = match prepared.factory {
-            Factory::Source(_) => tokio::spawn(source_task::run(ctx)),
-            Factory::Push(_) => tokio::spawn(crate::ingest::task::run(ctx)),
-            Factory::Sink(_) => tokio::spawn(sink_task::run(ctx)),
+            Factory::Source(_) => spawn_supervised(ctx, |ctx| Box::pin(source_task::run(ctx))),
+            Factory::Push(_) => spawn_supervised(ctx, |ctx| Box::pin(crate::ingest::task::run(ctx))),
+            Factory::Sink(_) => spawn_supervised(ctx, |ctx| Box::pin(sink_task::run(ctx))),
         };
         TaskSlot {
             id,

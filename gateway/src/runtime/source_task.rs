@@ -107,7 +107,20 @@ async fn run_loop(ctx: &mut TaskContext) -> Result<(), ConnectError> {
         }
     };
     // Whatever was acknowledged is stored even when the task fails, so a restart resumes there.
-    let flushed = flush(ctx, source.as_mut(), &mut pending).await;
+    // The state store can be briefly busy; a few retries keep a graceful stop from repeating
+    // records on the next start.
+    let last: Vec<String> = pending.values().map(|p| canonical_json(&p.offset)).collect();
+    let mut flushed = flush(ctx, source.as_mut(), &mut pending).await;
+    for attempt in 0..5 {
+        let Err(e) = &flushed else { break };
+        tracing::warn!(error = %e, "storing the last source positions failed; retrying");
+        tokio::time::sleep(backoff(attempt)).await;
+        flushed = flush(ctx, source.as_mut(), &mut pending).await;
+    }
+    match &flushed {
+        Ok(()) => tracing::info!(positions = ?last, "last source positions stored"),
+        Err(e) => tracing::error!(error = %e, positions = ?last, "the last source positions were not stored"),
+    }
     if let Err(e) = source.stop().await {
         tracing::warn!(error = %e, "source stop failed");
     }
@@ -192,11 +205,14 @@ async fn flush(
     if pending.is_empty() {
         return Ok(());
     }
-    let positions: Vec<SourcePosition> = std::mem::take(pending).into_values().collect();
+    let positions: Vec<SourcePosition> = pending.values().cloned().collect();
     ctx.shared
         .store
         .put_source_offsets(&ctx.connector, &positions)
         .await
         .map_err(|e| ConnectError::internal(format!("storing source offsets: {e}")))?;
+    // Kept until stored, so a failed store is retried with the same (or newer) positions.
+    pending.clear();
+    tracing::debug!(positions = ?positions, "source positions stored");
     source.commit(&positions).await
 }

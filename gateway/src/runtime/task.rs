@@ -179,3 +179,33 @@ pub fn push_error_headers(
     add("exception.class.name", format!("weir.{}", error.kind));
     add("exception.message", error.message.clone());
 }
+
+/// Runs a task's loop on its own tokio task. A panic (a bug, never bad input) must not leave
+/// the task shown as RUNNING while nothing runs: it becomes FAILED with the panic's message, so
+/// `GET /connectors/{name}/status` says so and a restart is the operator's call.
+pub fn spawn_supervised(
+    ctx: TaskContext,
+    run: impl FnOnce(TaskContext) -> futures::future::BoxFuture<'static, ()>,
+) -> tokio::task::JoinHandle<()> {
+    use futures::FutureExt;
+    let (shared, connector, task, status) = (
+        ctx.shared.clone(),
+        ctx.connector.clone(),
+        ctx.task,
+        ctx.status.clone(),
+    );
+    let body = run(ctx);
+    tokio::spawn(async move {
+        if let Err(panic) = std::panic::AssertUnwindSafe(body).catch_unwind().await {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".to_owned());
+            tracing::error!(connector, task, panic = %message, "task panicked");
+            let failed = Status::failed(format!("the task panicked (a bug in Weir): {message}"));
+            *status.lock() = failed.clone();
+            shared.statuses.put(&connector, Some(task), &failed);
+        }
+    })
+}

@@ -207,3 +207,53 @@ async fn tolerated_bad_records_go_to_the_dead_letter_queue_and_are_committed_pas
     assert_eq!(rt.status("sink").unwrap()["connector"]["state"], "STOPPED");
     rt.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_task_that_panics_shows_failed_with_the_panic_message() {
+    use super::status::State;
+    use super::task::{Control, TaskContext, spawn_supervised};
+    let dir = tempfile::tempdir().unwrap();
+    let (rt, _log) = runtime(dir.path()).await;
+    let (_control, rx) = tokio::sync::watch::channel(Control::Run);
+    let plugin = crate::plugins::find("FileStreamSource").unwrap();
+    let ctx = TaskContext {
+        connector: "buggy".into(),
+        task: 0,
+        shared: rt.shared.clone(),
+        status: Arc::new(parking_lot::Mutex::new(super::status::Status::new(
+            State::Running,
+        ))),
+        control: rx,
+        config: BTreeMap::new(),
+        factory: plugin.factory,
+        key_converter: Arc::new(formats::StringConverter::default()),
+        value_converter: Arc::new(formats::StringConverter::default()),
+        metrics: rt.shared.metrics.task("buggy", 0),
+        topics: Default::default(),
+        tolerate_errors: false,
+        subscription: None,
+        dead_letter_topic: None,
+    };
+    let status = ctx.status.clone();
+    spawn_supervised(ctx, |_| {
+        Box::pin(async { panic!("index out of bounds in a plugin") })
+    })
+    .await
+    .unwrap();
+    let shown = status.lock().clone();
+    assert_eq!(shown.state, State::Failed);
+    assert!(
+        shown
+            .trace
+            .as_deref()
+            .unwrap_or_default()
+            .contains("index out of bounds in a plugin"),
+        "{shown:?}"
+    );
+    rt.shared.statuses.flush().await;
+    let stored = rt.shared.store.statuses("buggy").await.unwrap();
+    assert!(
+        stored.iter().any(|s| s.task == Some(0) && s.state == "FAILED"),
+        "the FAILED status is stored: {stored:?}"
+    );
+}

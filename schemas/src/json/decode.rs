@@ -14,7 +14,7 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use bytes::Bytes;
 use serde_json::Value as J;
 
-use super::{JsonOptions, Path, decimal, json_type_name};
+use super::{JsonDialect, JsonOptions, Path, decimal, json_type_name};
 use crate::data::{DATE, DECIMAL, TIME, TIMESTAMP};
 use crate::{ConnectError, Schema, SchemaKind, Value};
 
@@ -187,6 +187,7 @@ pub(crate) fn convert(
             Value::Array(out)
         }
         SchemaKind::Map => map_value(schema, json, options, path)?,
+        SchemaKind::Struct if options.dialect.is_union(schema) => union_value(schema, json, options, path)?,
         SchemaKind::Struct => {
             let J::Object(object) = json else {
                 return Err(expected(path, "an object (struct)", json));
@@ -206,6 +207,49 @@ pub(crate) fn convert(
     })
 }
 
+/// A `oneOf` struct (Confluent's JSON Schema mapping): the first field whose type takes the
+/// JSON value, else the struct field sharing the most property names with it.
+fn union_value(schema: &Schema, json: &J, options: &JsonOptions, path: &Path<'_>) -> Result<Value, String> {
+    let simple = |s: &Schema| match s.kind {
+        SchemaKind::Int8 | SchemaKind::Int16 | SchemaKind::Int32 | SchemaKind::Int64 => {
+            json.is_i64() || json.is_u64()
+        }
+        SchemaKind::Float32 | SchemaKind::Float64 => json.is_number(),
+        SchemaKind::Boolean => json.is_boolean(),
+        SchemaKind::String => json.is_string(),
+        SchemaKind::Bytes => json.is_string() || json.is_number(),
+        SchemaKind::Array => json.is_array(),
+        SchemaKind::Map => json.is_object() || json.is_array(),
+        SchemaKind::Struct => false,
+    };
+    let overlap = |s: &Schema| match (s.kind, json) {
+        (SchemaKind::Struct, J::Object(o)) => {
+            Some(s.fields.iter().filter(|f| o.contains_key(&f.name)).count())
+        }
+        _ => None,
+    };
+    let pick = schema.fields.iter().position(|f| simple(&f.schema)).or_else(|| {
+        schema
+            .fields
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| overlap(&f.schema).map(|n| (n, i)))
+            .max_by_key(|(n, i)| (*n, std::cmp::Reverse(*i)))
+            .map(|(_, i)| i)
+    });
+    let Some(i) = pick else {
+        return Err(format!(
+            "{}no oneOf branch takes {}",
+            path.prefix(),
+            json_type_name(json)
+        ));
+    };
+    let field = &schema.fields[i];
+    let mut values = vec![Value::Null; schema.fields.len()];
+    values[i] = convert(&field.schema, json, options, &Path::Field(path, &field.name))?;
+    Ok(Value::Struct(values))
+}
+
 fn no_schema(path: &Path<'_>, what: &str) -> String {
     format!("{}the schema does not say the type of the {what}", path.prefix())
 }
@@ -219,7 +263,7 @@ fn map_value(schema: &Schema, json: &J, options: &JsonOptions, path: &Path<'_>) 
         .value_schema
         .as_deref()
         .ok_or_else(|| no_schema(path, "map values"))?;
-    if key_schema.kind == SchemaKind::String {
+    if options.dialect.object_mode(Some(key_schema)) {
         let J::Object(object) = json else {
             return Err(expected(path, "an object (map with string keys)", json));
         };
@@ -232,21 +276,33 @@ fn map_value(schema: &Schema, json: &J, options: &JsonOptions, path: &Path<'_>) 
         }
         return Ok(Value::Map(out));
     }
+    let objects = options.dialect == JsonDialect::Confluent;
     let J::Array(pairs) = json else {
-        return Err(expected(
-            path,
-            "an array of [key, value] pairs (map with non-string keys)",
-            json,
-        ));
+        let what = if objects {
+            "an array of {\"key\", \"value\"} objects (map with non-string keys)"
+        } else {
+            "an array of [key, value] pairs (map with non-string keys)"
+        };
+        return Err(expected(path, what, json));
     };
     let mut out = Vec::with_capacity(pairs.len());
     for (i, pair) in pairs.iter().enumerate() {
         let at = Path::Index(path, i);
         match pair {
-            J::Array(kv) if kv.len() == 2 => out.push((
+            J::Array(kv) if !objects && kv.len() == 2 => out.push((
                 convert(key_schema, &kv[0], options, &Path::Key(&at))?,
                 convert(value_schema, &kv[1], options, &at)?,
             )),
+            J::Object(kv) if objects && kv.len() == 2 => out.push((
+                convert(
+                    key_schema,
+                    kv.get("key").unwrap_or(&J::Null),
+                    options,
+                    &Path::Key(&at),
+                )?,
+                convert(value_schema, kv.get("value").unwrap_or(&J::Null), options, &at)?,
+            )),
+            other if objects => return Err(expected(&at, "a {\"key\", \"value\"} object", other)),
             other => return Err(expected(&at, "a [key, value] pair", other)),
         }
     }

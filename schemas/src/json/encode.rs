@@ -3,7 +3,7 @@
 //! Kafka's rules: a null with a schema default is written as the default (when
 //! `replace.null.with.default`), a null for an optional schema as `null`, a null for a required
 //! schema without default is an error; maps with string keys become objects, other maps arrays
-//! of `[key, value]` pairs; bytes are base64; Decimal is base64 or a number (`decimal.format`);
+//! of `[key, value]` pairs (or `{"key", "value"}` objects, [`JsonDialect`]); bytes are base64; Decimal is base64 or a number (`decimal.format`);
 //! Date / Time / Timestamp are their integers. A value whose variant does not match its schema
 //! is an error naming the field, never a guess.
 
@@ -15,7 +15,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde::Serialize;
 use serde::ser::{Error as _, SerializeMap, SerializeSeq, Serializer};
 
-use super::{DecimalFormat, JsonOptions, Path, decimal};
+use super::{DecimalFormat, JsonDialect, JsonOptions, Path, decimal};
 use crate::data::{DATE, DECIMAL, TIME, TIMESTAMP};
 use crate::{Schema, SchemaKind, Value};
 
@@ -138,8 +138,21 @@ impl Serialize for JsonView<'_> {
             (SchemaKind::Map, Value::Map(entries)) => {
                 let key_schema = schema.key_schema.as_deref();
                 let value_schema = schema.value_schema.as_deref();
-                let object_mode = key_schema.is_some_and(|k| k.kind == SchemaKind::String);
+                let object_mode = self.options.dialect.object_mode(key_schema);
                 self.map(s, entries, key_schema, value_schema, object_mode)
+            }
+            (SchemaKind::Struct, Value::Struct(values)) if self.options.dialect.is_union(schema) => {
+                match schema
+                    .fields
+                    .iter()
+                    .zip(values)
+                    .find(|(_, v)| !matches!(v, Value::Null))
+                {
+                    Some((field, v)) => self
+                        .child(Some(&field.schema), v, Path::Field(path, &field.name))
+                        .serialize(s),
+                    None => s.serialize_unit(),
+                }
             }
             (SchemaKind::Struct, Value::Struct(values)) => {
                 if values.len() != schema.fields.len() {
@@ -191,10 +204,12 @@ impl<'a> JsonView<'a> {
             let mut seq = s.serialize_seq(Some(entries.len()))?;
             for (i, (k, v)) in entries.iter().enumerate() {
                 let at = Path::Index(path, i);
-                seq.serialize_element(&(
-                    self.child(key_schema, k, Path::Key(&at)),
-                    self.child(value_schema, v, at),
-                ))?;
+                let key = self.child(key_schema, k, Path::Key(&at));
+                let value = self.child(value_schema, v, at);
+                match self.options.dialect {
+                    JsonDialect::Kafka => seq.serialize_element(&(key, value))?,
+                    JsonDialect::Confluent => seq.serialize_element(&KeyValue(key, value))?,
+                }
             }
             seq.end()
         }
@@ -242,4 +257,16 @@ impl<'a> JsonView<'a> {
 /// Base64 as Kafka writes bytes (standard alphabet, padded).
 pub fn base64_text(bytes: &[u8]) -> String {
     STANDARD.encode(bytes)
+}
+
+/// One entry of a map as Confluent's JSON Schema mapping writes it: `{"key": k, "value": v}`.
+struct KeyValue<'a>(JsonView<'a>, JsonView<'a>);
+
+impl Serialize for KeyValue<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(2))?;
+        map.serialize_entry("key", &self.0)?;
+        map.serialize_entry("value", &self.1)?;
+        map.end()
+    }
 }

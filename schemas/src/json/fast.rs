@@ -136,6 +136,9 @@ impl<'de> Visitor<'de> for Seed<'_> {
 
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
         let schema = self.schema;
+        if self.options.dialect.is_union(schema) {
+            return Err(give_up());
+        }
         match schema.kind {
             SchemaKind::Int8 | SchemaKind::Int16 | SchemaKind::Int32 | SchemaKind::Int64 => {
                 let (min, max) = match (schema.kind, schema.name.as_deref()) {
@@ -266,7 +269,7 @@ impl<'de> Visitor<'de> for Composite<'_> {
             SchemaKind::Map => {
                 let key_schema = schema.key_schema.as_deref().ok_or_else(give_up::<A::Error>)?;
                 let value_schema = schema.value_schema.as_deref().ok_or_else(give_up::<A::Error>)?;
-                if key_schema.kind == SchemaKind::String {
+                if key_schema.kind == SchemaKind::String || options.dialect != super::JsonDialect::Kafka {
                     return Err(give_up());
                 }
                 let pair = Pair(
@@ -301,7 +304,7 @@ impl<'de> Visitor<'de> for Composite<'_> {
             SchemaKind::Map => {
                 let key_schema = schema.key_schema.as_deref().ok_or_else(give_up::<A::Error>)?;
                 let value_schema = schema.value_schema.as_deref().ok_or_else(give_up::<A::Error>)?;
-                if key_schema.kind != SchemaKind::String {
+                if !options.dialect.object_mode(Some(key_schema)) {
                     return Err(give_up());
                 }
                 let value = Seed {

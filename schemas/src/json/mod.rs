@@ -54,6 +54,42 @@ pub struct JsonOptions {
     /// A null for a field whose schema has a default is written / read as that default
     /// (Kafka's `replace.null.with.default`, default true).
     pub replace_null_with_default: bool,
+    /// How a map that is not a JSON object travels.
+    pub dialect: JsonDialect,
+}
+
+/// How a Connect map with non-string keys is written and read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum JsonDialect {
+    /// Kafka's `JsonConverter`: keys of schema type string make an object; any other map is an
+    /// array of `[key, value]` pairs.
+    #[default]
+    Kafka,
+    /// Confluent's `JsonSchemaData`: only non-optional string keys make an object; any other
+    /// map is an array of `{"key": k, "value": v}` objects; a `oneOf` struct is the value of
+    /// its one set field.
+    Confluent,
+}
+
+/// The struct that stands for a JSON Schema `oneOf` in Confluent's mapping.
+pub const ONE_OF: &str = "io.confluent.connect.json.OneOf";
+/// Connect's generalized union parameter (`ConnectUnion`).
+pub const GENERALIZED_UNION: &str = "org.apache.kafka.connect.data.Union";
+
+impl JsonDialect {
+    /// Whether `schema` is a union struct this dialect writes as its one set branch.
+    pub fn is_union(self, schema: &Schema) -> bool {
+        self == JsonDialect::Confluent
+            && schema.kind == crate::SchemaKind::Struct
+            && (schema.name.as_deref() == Some(ONE_OF) || schema.parameters.contains_key(GENERALIZED_UNION))
+    }
+
+    /// Whether a map with this key schema is a JSON object.
+    pub fn object_mode(self, key_schema: Option<&Schema>) -> bool {
+        key_schema.is_some_and(|k| {
+            k.kind == crate::SchemaKind::String && (self == JsonDialect::Kafka || !k.optional)
+        })
+    }
 }
 
 impl Default for JsonOptions {
@@ -61,6 +97,7 @@ impl Default for JsonOptions {
         JsonOptions {
             decimal_format: DecimalFormat::Base64,
             replace_null_with_default: true,
+            dialect: JsonDialect::Kafka,
         }
     }
 }
@@ -164,6 +201,7 @@ pub fn to_json_string(data: &Data) -> Result<String, ConnectError> {
     let options = JsonOptions {
         decimal_format: DecimalFormat::Numeric,
         replace_null_with_default: true,
+        dialect: JsonDialect::Kafka,
     };
     let mut out = Vec::new();
     write_json(&mut out, data.schema.as_deref(), &data.value, &options)?;

@@ -27,6 +27,7 @@ const WRITE_THRESHOLD: usize = 1024 * 1024;
 const LINE_JSON: JsonOptions = JsonOptions {
     decimal_format: DecimalFormat::Numeric,
     replace_null_with_default: true,
+    dialect: schemas::json::JsonDialect::Kafka,
 };
 
 pub struct FileStreamSink {

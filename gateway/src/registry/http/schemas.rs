@@ -5,7 +5,7 @@ use axum::response::IntoResponse;
 use serde::Serialize;
 
 use ::schemas::registry::SchemaReference;
-use ::schemas::registry::service::{RegistryError, SchemasQuery};
+use ::schemas::registry::service::{RegistryError, SchemaEntry, SchemasQuery};
 
 use super::subjects::{VersionJson, type_field};
 use super::{ApiError, ApiResult, AppState, Params, PathParams, reply};
@@ -43,17 +43,7 @@ pub(crate) async fn by_id(
     } else {
         None
     };
-    let schema = match params.get("format") {
-        None => std::borrow::Cow::Borrowed(entry.schema()),
-        format => std::borrow::Cow::Owned(reg.service().formatted(&entry, format).await?),
-    };
-    Ok(reply(&SchemaJson {
-        schema_type: type_field(entry.schema_type()),
-        references: entry.references(),
-        schema,
-        max_id,
-        guid: entry.guid(),
-    }))
+    schema_answer(&reg, &entry, &params, max_id).await
 }
 
 /// `GET /schemas/guids/{guid}`: the schema whose content has this GUID (Confluent 8).
@@ -63,15 +53,25 @@ pub(crate) async fn by_guid(
     params: Params,
 ) -> ApiResult {
     let entry = reg.service().schema_by_guid(&guid).await?;
+    schema_answer(&reg, &entry, &params, None).await
+}
+
+/// A schema answer: the schema (in the `format` asked for), its type, references and GUID.
+async fn schema_answer(
+    reg: &AppState,
+    entry: &SchemaEntry,
+    params: &Params,
+    max_id: Option<i64>,
+) -> ApiResult {
     let schema = match params.get("format") {
         None => std::borrow::Cow::Borrowed(entry.schema()),
-        format => std::borrow::Cow::Owned(reg.service().formatted(&entry, format).await?),
+        format => std::borrow::Cow::Owned(reg.service().formatted(entry, format).await?),
     };
     Ok(reply(&SchemaJson {
         schema_type: type_field(entry.schema_type()),
         references: entry.references(),
         schema,
-        max_id: None,
+        max_id,
         guid: entry.guid(),
     }))
 }

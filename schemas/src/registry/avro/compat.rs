@@ -23,8 +23,9 @@
 //! Messages follow Confluent's shape, with the path as a JSON pointer into the reader schema:
 //! `{errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'...', additionalInfo:'f2'}`.
 
+use super::intern::IdMap;
 use super::intern::NONE;
-use super::model::{Arena, IdMap, Node, NodeId, Primitive};
+use super::model::{Arena, Node, NodeId, Primitive};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {

@@ -14,11 +14,10 @@
 //!   namespace first and then the null namespace).
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use serde_json::{Map, Value};
 
-use super::intern::{self, NONE};
+use super::intern::{self, IdMap, NONE};
 
 pub(crate) type NodeId = usize;
 
@@ -162,34 +161,6 @@ pub(crate) struct Field {
     pub props: Props,
     pub ty: NodeId,
 }
-
-/// Hashes small integer keys (arena indexes, interned ids) of this process. The DoS-resistant
-/// default hasher buys nothing for them and costs a third of a 50-field check; no crate in
-/// the workspace offers a plain integer hasher.
-#[derive(Default)]
-pub(crate) struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.write_u64(u64::from(*b));
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn write_u32(&mut self, n: u32) {
-        self.write_u64(u64::from(n));
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-}
-
-pub(crate) type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 
 /// What the checker needs of a field, packed so that a record's fields sit in one small
 /// array: the interned name, the interned plain type (see `intern`), and two flags.

@@ -1,0 +1,185 @@
+//! Avro's JSON encoding -> Avro binary: the REST Proxy's form of a value, and field defaults.
+//! Unions are `{"type": value}`; a bare value is also accepted for a union when one branch
+//! takes it. Errors name the field path, as the binary codec's do.
+
+use serde_json::Value as Json;
+
+use super::codec::{CodecError, describe, write_bytes, write_long, write_symbol};
+use super::plan::{Plan, Ty};
+
+type Result<T> = std::result::Result<T, CodecError>;
+
+fn json_kind(v: &Json) -> &'static str {
+    match v {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
+    }
+}
+
+/// Bytes in Avro's JSON encoding: a string of code points 0-255, one per byte.
+fn latin1(s: &str) -> Result<Vec<u8>> {
+    s.chars()
+        .map(|c| {
+            u8::try_from(u32::from(c)).map_err(|_| {
+                CodecError::new(format!(
+                    "character {c:?} is not a byte (Avro JSON bytes are code points 0-255)"
+                ))
+            })
+        })
+        .collect()
+}
+
+/// Encodes a value in Avro's JSON encoding (unions as `{"type": value}`; a bare value is also
+/// accepted for a union when exactly one branch takes it) as Avro binary.
+pub fn encode_json(plan: &Plan, ty: &Ty, value: &Json, out: &mut Vec<u8>) -> Result<()> {
+    let mismatch = || {
+        CodecError::new(format!(
+            "expected {}, got {}",
+            describe(plan, ty),
+            json_kind(value)
+        ))
+    };
+    match ty {
+        Ty::Annotated(inner, _) => encode_json(plan, inner, value, out),
+        Ty::Null => match value {
+            Json::Null => Ok(()),
+            _ => Err(mismatch()),
+        },
+        Ty::Boolean => match value {
+            Json::Bool(b) => {
+                out.push(u8::from(*b));
+                Ok(())
+            }
+            _ => Err(mismatch()),
+        },
+        Ty::Int(_) => {
+            let v = value.as_i64().ok_or_else(mismatch).and_then(|v| {
+                i32::try_from(v).map_err(|_| CodecError::new(format!("{v} is out of range for an Avro int")))
+            })?;
+            write_long(out, i64::from(v));
+            Ok(())
+        }
+        Ty::Long(_) => {
+            write_long(out, value.as_i64().ok_or_else(mismatch)?);
+            Ok(())
+        }
+        Ty::Float => {
+            let v = value.as_f64().ok_or_else(mismatch)?;
+            out.extend_from_slice(&(v as f32).to_le_bytes());
+            Ok(())
+        }
+        Ty::Double => {
+            out.extend_from_slice(&value.as_f64().ok_or_else(mismatch)?.to_le_bytes());
+            Ok(())
+        }
+        Ty::Bytes(_) => {
+            let s = value.as_str().ok_or_else(mismatch)?;
+            write_bytes(out, &latin1(s)?);
+            Ok(())
+        }
+        Ty::String => {
+            write_bytes(out, value.as_str().ok_or_else(mismatch)?.as_bytes());
+            Ok(())
+        }
+        Ty::Enum(e) => write_symbol(out, e, value.as_str().ok_or_else(mismatch)?),
+        Ty::Fixed(f) => {
+            let b = latin1(value.as_str().ok_or_else(mismatch)?)?;
+            if b.len() != f.size {
+                return Err(CodecError::new(format!(
+                    "{} bytes for fixed {} of size {}",
+                    b.len(),
+                    f.name,
+                    f.size
+                )));
+            }
+            out.extend_from_slice(&b);
+            Ok(())
+        }
+        Ty::Array(items) => {
+            let values = value.as_array().ok_or_else(mismatch)?;
+            if !values.is_empty() {
+                write_long(out, values.len() as i64);
+                for (i, v) in values.iter().enumerate() {
+                    encode_json(plan, items, v, out).map_err(|e| e.at(i.to_string()))?;
+                }
+            }
+            out.push(0);
+            Ok(())
+        }
+        Ty::Map(values_ty) => {
+            let map = value.as_object().ok_or_else(mismatch)?;
+            if !map.is_empty() {
+                write_long(out, map.len() as i64);
+                for (k, v) in map {
+                    write_bytes(out, k.as_bytes());
+                    encode_json(plan, values_ty, v, out).map_err(|e| e.at(k.clone()))?;
+                }
+            }
+            out.push(0);
+            Ok(())
+        }
+        Ty::Record(r) => {
+            let rec = plan
+                .record(*r)
+                .ok_or_else(|| CodecError::new("bad record index"))?;
+            let obj = value.as_object().ok_or_else(mismatch)?;
+            if let Some(unknown) = obj.keys().find(|k| !rec.fields.iter().any(|f| &f.name == *k)) {
+                return Err(CodecError::new(format!(
+                    "record {} has no field {unknown:?}",
+                    rec.name
+                )));
+            }
+            for f in &rec.fields {
+                match obj.get(&f.name).or(f.default.as_ref()) {
+                    Some(v) => encode_json(plan, &f.ty, v, out).map_err(|e| e.at(f.name.clone()))?,
+                    None => {
+                        return Err(
+                            CodecError::new("missing, and the field has no default").at(f.name.clone())
+                        );
+                    }
+                }
+            }
+            Ok(())
+        }
+        Ty::Union(u) => {
+            if value.is_null() {
+                let i = u
+                    .null_index
+                    .ok_or_else(|| CodecError::new("null for a union without null"))?;
+                write_long(out, i as i64);
+                return Ok(());
+            }
+            if let Some(obj) = value.as_object()
+                && obj.len() == 1
+                && let Some((name, inner)) = obj.iter().next()
+                && let Some(i) = u.branches.iter().position(|b| branch_name(plan, b) == *name)
+            {
+                write_long(out, i as i64);
+                return encode_json(plan, &u.branches[i], inner, out).map_err(|e| e.at(name.clone()));
+            }
+            let mut last = None;
+            for (i, b) in u.branches.iter().enumerate() {
+                let mark = out.len();
+                write_long(out, i as i64);
+                match encode_json(plan, b, value, out) {
+                    Ok(()) => return Ok(()),
+                    Err(e) => {
+                        out.truncate(mark);
+                        last = Some(e);
+                    }
+                }
+            }
+            Err(last.unwrap_or_else(|| CodecError::new("no union branch takes the value")))
+        }
+    }
+}
+
+/// How Avro's JSON encoding names a union branch: the full name of a named type, else the
+/// type name.
+fn branch_name(plan: &Plan, ty: &Ty) -> String {
+    describe(plan, ty)
+}
