@@ -197,7 +197,13 @@ fn load(registered: &Arc<RegisteredSchema>) -> Result<Loaded, String> {
             (Arc::new(schema), None)
         }
         (SchemaType::Json, ParsedSchema::Json(j)) => {
-            let schema = formats::json_schema::to_connect_schema(j.value())
+            // A property missing from `required` may be missing from a record: JSON Schema's
+            // meaning, whatever the converter's `use.optional.for.nonrequired` says for reading.
+            let mapping = formats::json_schema::Mapping {
+                optional_for_nonrequired: true,
+                ..formats::json_schema::Mapping::default()
+            };
+            let schema = formats::json_schema::to_connect_schema_with(j.value(), &mapping)
                 .map_err(|e| format!("schema id {id}: {e}"))?;
             let validator =
                 jsonschema::validator_for(j.value()).map_err(|e| format!("schema id {id}: {e}"))?;
