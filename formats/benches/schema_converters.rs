@@ -83,7 +83,14 @@ fn bench(c: &mut Criterion) {
         let registry: Arc<dyn SchemaRegistryClient> =
             Arc::new(RegistryService::new(Arc::new(MemoryStore::new())));
         let ctx = ConverterContext::with_registry(registry);
-        let conv = build_converter(class, &BTreeMap::new(), false, &ctx).expect("converter");
+        // Re-encoding what was read registers the reader's schema under the same subject: the
+        // Protobuf reader keeps the package only with enhanced.protobuf.schema.support (as
+        // Confluent's), else the new schema's package change is refused as incompatible.
+        let mut props = BTreeMap::new();
+        if class == "ProtobufConverter" {
+            props.insert("enhanced.protobuf.schema.support".to_string(), "true".to_string());
+        }
+        let conv = build_converter(class, &props, false, &ctx).expect("converter");
         let encoded: Vec<Bytes> = rt.block_on(async {
             let mut out = Vec::new();
             for d in &data {
