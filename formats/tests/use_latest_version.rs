@@ -128,3 +128,92 @@ async fn json_schema_writes_with_the_latest_schema() {
         .unwrap();
     assert_eq!(id_of(&bytes), id2);
 }
+
+/// A struct of optional fields, all of them null but `id`.
+fn sparse(fields: &[(&str, SchemaKind)]) -> Data {
+    let schema = Schema::structure(fields.iter().map(|(name, kind)| {
+        let s = Schema::new(*kind);
+        let s = if *name == "id" { s } else { s.optional() };
+        (name.to_string(), Arc::new(s))
+    }));
+    let mut values = vec![Value::Int64(1)];
+    values.resize(fields.len(), Value::Null);
+    Data::new(Some(Arc::new(schema)), Value::Struct(values))
+}
+
+#[tokio::test]
+async fn json_schema_leaves_out_a_null_its_latest_schema_does_not_accept() {
+    let reg = registry();
+    // `age` and `address.zip` accept no null and are not required: only absence validates.
+    // `nick` accepts null; `address` is a nullable object; `code` is required.
+    let user = serde_json::json!({
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "age": {"type": "integer"},
+            "nick": {"type": ["string", "null"]},
+            "code": {"type": "string"},
+            "address": {"oneOf": [{"type": "null"}, {"$ref": "#/definitions/Address"}]}
+        },
+        "required": ["id", "code"],
+        "definitions": {"Address": {"type": "object", "properties": {
+            "zip": {"type": "integer"}, "city": {"type": "string"}}}}
+    });
+    register(&reg, "people-value", SchemaType::Json, &user.to_string()).await;
+    let c = converter(&reg, "JsonSchemaConverter", LATEST_LAX);
+    let address = Arc::new(
+        Schema::structure([
+            ("zip".to_string(), Arc::new(Schema::new(SchemaKind::Int64).optional())),
+            ("city".to_string(), Arc::new(Schema::new(SchemaKind::String).optional())),
+        ])
+        .optional(),
+    );
+    let opt = |kind| Arc::new(Schema::new(kind).optional());
+    let schema = Schema::structure([
+        ("id".to_string(), Arc::new(Schema::new(SchemaKind::Int64))),
+        ("age".to_string(), opt(SchemaKind::Int64)),
+        ("nick".to_string(), opt(SchemaKind::String)),
+        ("code".to_string(), opt(SchemaKind::String)),
+        ("address".to_string(), address),
+    ]);
+    let value = Value::Struct(vec![
+        Value::Int64(1),
+        Value::Null,
+        Value::Null,
+        Value::String("c1".into()),
+        Value::Struct(vec![Value::Null, Value::String("Oslo".into())]),
+    ]);
+    let data = Data::new(Some(Arc::new(schema)), value);
+    let bytes = c.from_connect("people", Some(&data)).await.unwrap().unwrap();
+    let text = std::str::from_utf8(&bytes[5..]).unwrap();
+    assert_eq!(
+        text,
+        r#"{"id":1,"nick":null,"code":"c1","address":{"city":"Oslo"}}"#
+    );
+    // What a validating consumer does with it: valid (a null `age` or `zip` would not be).
+    let validator = jsonschema::validator_for(&user).unwrap();
+    let json: serde_json::Value = serde_json::from_str(text).unwrap();
+    assert!(validator.is_valid(&json));
+    let mut with_null = json.clone();
+    with_null["age"] = serde_json::Value::Null;
+    assert!(!validator.is_valid(&with_null));
+
+    // Read back: absent properties are null again.
+    let back = converter(&reg, "JsonSchemaConverter", &[("use.optional.for.nonrequired", "true")])
+        .to_connect("people", Some(&bytes))
+        .await
+        .unwrap()
+        .unwrap();
+    let Value::Struct(read) = &back.value else { panic!() };
+    let age = back.schema.as_ref().unwrap().field("age").unwrap().index;
+    assert_eq!(read[age], Value::Null);
+
+    // A schema the converter derives itself writes nulls, as Confluent does.
+    let own = converter(&reg, "JsonSchemaConverter", &[]);
+    let bytes = own
+        .from_connect("own", Some(&sparse(&[("id", SchemaKind::Int64), ("age", SchemaKind::Int64)])))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(std::str::from_utf8(&bytes[5..]).unwrap(), r#"{"id":1,"age":null}"#);
+}

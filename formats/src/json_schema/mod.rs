@@ -7,6 +7,7 @@
 //! `decimal.format` says (BASE64 by default, as Confluent), read in either form.
 
 pub mod mapping;
+pub mod nulls;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -41,6 +42,9 @@ pub struct JsonSchemaReader {
 
 struct JsonSchemaWriter {
     id: i32,
+    /// Null properties the writer's schema does not accept (use.latest.version with a schema
+    /// of the user's): left out instead of written as null ([`nulls`]).
+    omit: Option<schemas::json::OmitNulls>,
 }
 
 pub struct JsonSchemaConverter {
@@ -137,22 +141,34 @@ impl Converter for JsonSchemaConverter {
             Some(w) => w,
             None => {
                 let text = to_json_schema_with(schema, &self.mapping).to_string();
-                let (id, _) = resolve_writer(
+                let (id, latest) = resolve_writer(
                     &self.config,
                     topic,
                     schema.name.as_deref(),
                     &SchemaText::new(SchemaType::Json, text),
                 )
                 .await?;
-                let w = Arc::new(JsonSchemaWriter { id });
+                // A schema derived here writes optional fields as `oneOf [null, T]`: every null
+                // is valid. Another schema (the subject's latest) may only allow absence.
+                let omit = match latest.as_deref().map(|l| l.parsed.as_ref()) {
+                    Some(ParsedSchema::Json(parsed)) => nulls::omit_nulls(parsed.value(), schema),
+                    _ => None,
+                };
+                let w = Arc::new(JsonSchemaWriter { id, omit });
                 self.writers.put(schema, topic, w.clone());
                 w
             }
         };
         let mut out = Vec::with_capacity(64);
         wire::write_header(&mut out, w.id);
-        schemas::json::write_json(&mut out, Some(schema), &data.value, &self.mapping.values)
-            .map_err(|e| ConnectError::data(format!("topic {topic}: {}", e.message)))?;
+        schemas::json::write_json_omitting(
+            &mut out,
+            Some(schema),
+            &data.value,
+            &self.mapping.values,
+            w.omit.as_ref(),
+        )
+        .map_err(|e| ConnectError::data(format!("topic {topic}: {}", e.message)))?;
         Ok(Some(Bytes::from(out)))
     }
 

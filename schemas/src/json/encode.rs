@@ -25,6 +25,28 @@ pub struct JsonView<'a> {
     value: &'a Value,
     options: &'a JsonOptions,
     path: Path<'a>,
+    omit: Option<&'a OmitNulls>,
+}
+
+/// Which null struct properties are left out of the JSON instead of written as `null`, as a
+/// tree that follows the value's schema. A JSON Schema writer builds it from its schema: a
+/// property that is not `required` and whose schema does not accept null validates only when
+/// it is absent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OmitNulls {
+    /// Per struct field, by index: leave the property out when its value is null (after
+    /// `replace.null.with.default`).
+    pub omit: Vec<bool>,
+    /// Per struct field, by index (a union struct: per branch): the plan for the field's value.
+    pub fields: Vec<Option<OmitNulls>>,
+    /// Array elements and map values.
+    pub items: Option<Box<OmitNulls>>,
+}
+
+impl OmitNulls {
+    fn field(&self, i: usize) -> Option<&OmitNulls> {
+        self.fields.get(i).and_then(Option::as_ref)
+    }
 }
 
 impl<'a> JsonView<'a> {
@@ -34,7 +56,14 @@ impl<'a> JsonView<'a> {
             value,
             options,
             path: Path::Root,
+            omit: None,
         }
+    }
+
+    /// Leaves out the null properties `omit` names.
+    pub fn omitting(mut self, omit: Option<&'a OmitNulls>) -> Self {
+        self.omit = omit;
+        self
     }
 
     fn child(&self, schema: Option<&'a Schema>, value: &'a Value, path: Path<'a>) -> JsonView<'a> {
@@ -43,7 +72,15 @@ impl<'a> JsonView<'a> {
             value,
             options: self.options,
             path,
+            omit: None,
         }
+    }
+
+    /// Whether a field's value is written as JSON null (a null without a default to take).
+    fn writes_null(&self, schema: &Schema, value: &Value) -> bool {
+        matches!(value, Value::Null)
+            && !(self.options.replace_null_with_default
+                && schema.default.as_ref().is_some_and(|d| !matches!(d, Value::Null)))
     }
 }
 
@@ -129,9 +166,14 @@ impl Serialize for JsonView<'_> {
             (SchemaKind::Bytes, Value::Bytes(v)) => s.collect_str(&Base64Display::new(v, &STANDARD)),
             (SchemaKind::Array, Value::Array(items)) => {
                 let item_schema = schema.value_schema.as_deref();
+                let items_omit = self.omit.and_then(|o| o.items.as_deref());
                 let mut seq = s.serialize_seq(Some(items.len()))?;
                 for (i, item) in items.iter().enumerate() {
-                    seq.serialize_element(&self.child(item_schema, item, Path::Index(path, i)))?;
+                    seq.serialize_element(
+                        &self
+                            .child(item_schema, item, Path::Index(path, i))
+                            .omitting(items_omit),
+                    )?;
                 }
                 seq.end()
             }
@@ -150,6 +192,7 @@ impl Serialize for JsonView<'_> {
                 {
                     Some((field, v)) => self
                         .child(Some(&field.schema), v, Path::Field(path, &field.name))
+                        .omitting(self.omit.and_then(|o| o.field(field.index)))
                         .serialize(s),
                     None => s.serialize_unit(),
                 }
@@ -163,11 +206,30 @@ impl Serialize for JsonView<'_> {
                         schema.fields.len()
                     )));
                 }
-                let mut map = s.serialize_map(Some(values.len()))?;
-                for (field, v) in schema.fields.iter().zip(values) {
+                let omitted = |(i, (field, v)): (usize, (&crate::Field, &Value))| {
+                    self.omit
+                        .is_some_and(|o| o.omit.get(i) == Some(&true) && self.writes_null(&field.schema, v))
+                };
+                let written = match self.omit {
+                    None => values.len(),
+                    Some(_) => schema
+                        .fields
+                        .iter()
+                        .zip(values)
+                        .enumerate()
+                        .filter(|e| !omitted(*e))
+                        .count(),
+                };
+                let mut map = s.serialize_map(Some(written))?;
+                for (i, (field, v)) in schema.fields.iter().zip(values).enumerate() {
+                    if omitted((i, (field, v))) {
+                        continue;
+                    }
                     map.serialize_entry(
                         &field.name,
-                        &self.child(Some(&field.schema), v, Path::Field(path, &field.name)),
+                        &self
+                            .child(Some(&field.schema), v, Path::Field(path, &field.name))
+                            .omitting(self.omit.and_then(|o| o.field(i))),
                     )?;
                 }
                 map.end()
@@ -197,7 +259,12 @@ impl<'a> JsonView<'a> {
                         k.type_name()
                     )));
                 };
-                map.serialize_entry(key, &self.child(value_schema, v, Path::Field(path, key)))?;
+                map.serialize_entry(
+                    key,
+                    &self
+                        .child(value_schema, v, Path::Field(path, key))
+                        .omitting(self.omit.and_then(|o| o.items.as_deref())),
+                )?;
             }
             map.end()
         } else {

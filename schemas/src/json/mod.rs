@@ -24,7 +24,7 @@ pub mod infer;
 pub mod schema;
 
 pub use decode::{from_json, schemaless_from_json};
-pub use encode::JsonView;
+pub use encode::{JsonView, OmitNulls};
 pub use infer::{infer_data, infer_schema};
 pub use schema::{schema_from_json, schema_to_json};
 
@@ -151,6 +151,19 @@ pub fn write_json(
     options: &JsonOptions,
 ) -> Result<(), ConnectError> {
     serde_json::to_writer(out, &JsonView::new(schema, value, options))
+        .map_err(|e| ConnectError::data(e.to_string()))
+}
+
+/// As [`write_json`], leaving out the null properties `omit` names (a JSON Schema writer whose
+/// schema does not accept null there).
+pub fn write_json_omitting(
+    out: &mut Vec<u8>,
+    schema: Option<&Schema>,
+    value: &Value,
+    options: &JsonOptions,
+    omit: Option<&OmitNulls>,
+) -> Result<(), ConnectError> {
+    serde_json::to_writer(out, &JsonView::new(schema, value, options).omitting(omit))
         .map_err(|e| ConnectError::data(e.to_string()))
 }
 
