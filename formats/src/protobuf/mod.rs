@@ -32,7 +32,7 @@ mod values;
 
 pub use plan::ProtobufOptions;
 pub use proto_text::{scrub, to_proto};
-pub use schema::message_schema;
+pub use schema::{message_schema, message_schema_with_defaults};
 
 // ---------------------------------------------------------------------------------------------
 // The converter
@@ -150,7 +150,12 @@ impl ProtobufConverter {
                 "topic {topic}: schema id {id} is not Protobuf"
             )));
         };
-        let indexes = p.index_path_of(&full_name).unwrap_or_else(|| vec![0]);
+        // The record's message by full name, else by simple name (a Connect schema read from
+        // a message carries its simple name), else the first message.
+        let indexes = match p.index_path_of(&full_name) {
+            Some(indexes) => indexes,
+            None => p.message_named(&full_name).map_or_else(|_| vec![0], |(indexes, _)| indexes),
+        };
         let message = p.message_by_index_path(&indexes).ok_or_else(|| {
             ConnectError::schema(format!(
                 "topic {topic}: schema id {id} has no message {full_name}"

@@ -463,3 +463,58 @@ pub fn message_schema(m: &MessageDescriptor, depth: usize) -> Result<Schema, Str
     let opts = ProtobufOptions::default();
     Reader { opts: &opts }.message(m, depth).map(|(s, _)| s)
 }
+
+/// A message's Connect schema for records given as JSON (HTTP ingestion), under Confluent's
+/// default options: as [`message_schema`], and every field without presence (a proto3 field
+/// without `optional`: scalars, enums, repeated fields and maps) has as its default the value
+/// a reader gives it when absent (0, "", false, the first enum value, empty), so a record that
+/// leaves it out reads as that value, as protobuf's JSON mapping says. Messages, `optional`
+/// fields and oneof members stay null when absent.
+pub fn message_schema_with_defaults(m: &MessageDescriptor) -> Result<Schema, String> {
+    let opts = ProtobufOptions::default();
+    let (schema, plan) = Reader { opts: &opts }.message(m, 0)?;
+    Ok(with_defaults(schema, &plan))
+}
+
+fn with_defaults(mut schema: Schema, plan: &MsgPlan) -> Schema {
+    for slot in &plan.slots {
+        let (index, member) = match slot.target {
+            Target::Field(i) => (i, None),
+            Target::Oneof { field, member, .. } => (field, Some(member)),
+        };
+        let Some(field) = schema.fields.get_mut(index) else {
+            continue;
+        };
+        let mut s = Schema::clone(&field.schema);
+        match member {
+            None => {
+                if let Some(initial) = plan.initial.get(index).filter(|v| !matches!(v, Value::Null)) {
+                    s.default = Some(initial.clone());
+                }
+                nested_defaults(&mut s, slot);
+            }
+            Some(m) => {
+                if let Some(f) = s.fields.get_mut(m) {
+                    let mut ms = Schema::clone(&f.schema);
+                    nested_defaults(&mut ms, slot);
+                    f.schema = Arc::new(ms);
+                }
+            }
+        }
+        field.schema = Arc::new(s);
+    }
+    schema
+}
+
+/// Defaults inside the message a slot holds (itself, its elements or its map values).
+fn nested_defaults(s: &mut Schema, slot: &Slot) {
+    let Ty::Message(sub) = &slot.ty else { return };
+    match slot.shape {
+        Shape::Single => *s = with_defaults(Schema::clone(s), sub),
+        Shape::Repeated | Shape::Map(_) => {
+            if let Some(v) = &s.value_schema {
+                s.value_schema = Some(Arc::new(with_defaults(Schema::clone(v), sub)));
+            }
+        }
+    }
+}

@@ -73,7 +73,8 @@ pub struct HttpEndpoint {
     inflight: Arc<Semaphore>,
     /// False while the task is paused or stopping: pushes are turned away.
     open: AtomicBool,
-    /// With value.schema.infer: the schema so far (None before the first written push).
+    /// With value.schema.infer: the schema so far (None before the first written push, unless
+    /// resumed from the subject's latest version).
     inferred: Mutex<Option<Arc<Schema>>>,
     /// With value.schema or value.schema.subject: the schema and the converter writing it.
     fixed: Option<FixedSchema>,
@@ -94,6 +95,8 @@ pub struct EndpointParts {
     pub key_converter: Arc<dyn Converter>,
     pub metrics: TaskMetrics,
     pub fixed: Option<FixedSchema>,
+    /// With value.schema.infer: the schema to widen from (the subject's latest version).
+    pub inferred: Option<Arc<Schema>>,
     pub default_max_body: usize,
     pub topics: TopicSet,
     pub store: StateStore,
@@ -110,7 +113,7 @@ impl HttpEndpoint {
             log: parts.log,
             value_converter: parts.value_converter,
             metrics: parts.metrics,
-            inferred: Mutex::new(None),
+            inferred: Mutex::new(parts.inferred),
             fixed: parts.fixed,
             key_converter: parts.key_converter,
             default_max_body: parts.default_max_body,

@@ -44,6 +44,8 @@ pub struct Loaded {
 pub struct FixedSchema {
     /// `value.schema.subject` (re-read); None for an inline schema (fixed for the task's life).
     subject: Option<String>,
+    /// `value.schema.message`: the Protobuf message records are (None: the first).
+    message: Option<String>,
     registry: Arc<dyn SchemaRegistryClient>,
     refresh: Duration,
     current: Mutex<Arc<Loaded>>,
@@ -96,7 +98,8 @@ impl FixedSchema {
                 )
             }
         };
-        let loaded = load(&latest.schema).map_err(|e| ConnectError::config(key, e))?;
+        let message = config.message.clone();
+        let loaded = load(&latest.schema, message.as_deref()).map_err(|e| ConnectError::config(key, e))?;
         if let Some(field) = &config.key_field
             && loaded.schema.field(field).is_none()
         {
@@ -112,6 +115,7 @@ impl FixedSchema {
         let converter = writer_converter(ctx, &setting, loaded.registered.schema_type, &pinned)?;
         Ok(Some(FixedSchema {
             subject,
+            message,
             registry,
             refresh: config.schema_refresh,
             current: Mutex::new(Arc::new(loaded)),
@@ -156,7 +160,7 @@ impl FixedSchema {
                 return None;
             }
         }
-        match load(&latest.schema) {
+        match load(&latest.schema, self.message.as_deref()) {
             Ok(loaded) => {
                 tracing::info!(
                     subject,
@@ -179,8 +183,64 @@ impl FixedSchema {
     }
 }
 
-/// The Connect form of a registered schema (and a validator for JSON Schema).
-fn load(registered: &Arc<RegisteredSchema>) -> Result<Loaded, String> {
+/// With `value.schema.infer` and a schema-aware value converter: the schema inference resumes
+/// from, the latest version of `{topic}-value` read as Connect (when it is a struct), so that
+/// after a restart a push with fewer fields registers nothing narrower and fields keep their
+/// order. None for a subject with no version, or a converter that is not schema-aware (it
+/// registers nothing). A registry that cannot answer fails the task: starting from scratch
+/// could register a narrower schema.
+pub async fn resume_inferred(
+    ctx: &TaskContext,
+    config: &HttpSourceConfig,
+) -> Result<Option<Arc<Schema>>, ConnectError> {
+    if config.schema != SchemaSource::Infer {
+        return Ok(None);
+    }
+    let setting = connector_converter(&ctx.config, &ctx.shared.worker, "value.converter", false);
+    let class = setting.class.trim();
+    let schema_aware = formats::converter_classes().iter().any(|(short, java)| {
+        [SchemaType::Avro, SchemaType::Protobuf, SchemaType::Json]
+            .iter()
+            .any(|t| converter_of(*t) == *short)
+            && (*short == class || *java == class)
+    });
+    if !schema_aware {
+        return Ok(None);
+    }
+    let registry = ctx.shared.converters.registry_for(&setting.props)?;
+    let subject = format!("{}-value", config.topic);
+    let latest = match registry.latest(&subject).await {
+        Ok(latest) => latest,
+        Err(e) if e.kind == formats::registry::RegistryErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(e.into_connect(format!(
+                "value.schema.infer: reading the latest version of {subject} to resume inference from"
+            )));
+        }
+    };
+    let base = load(&latest.schema, None)
+        .ok()
+        .and_then(|loaded| sources::http::infer::rebase(&loaded.schema));
+    match &base {
+        Some(schema) => tracing::info!(
+            subject,
+            version = latest.version,
+            id = latest.schema.id,
+            fields = schema.fields.len(),
+            "value.schema.infer: resuming inference from the subject's latest version"
+        ),
+        None => tracing::warn!(
+            subject,
+            version = latest.version,
+            "value.schema.infer: the subject's latest version is not a struct; inference starts from the first push"
+        ),
+    }
+    Ok(base.map(Arc::new))
+}
+
+/// The Connect form of a registered schema (and a validator for JSON Schema). `message`:
+/// `value.schema.message`, the Protobuf message records are (None: the first).
+fn load(registered: &Arc<RegisteredSchema>, message: Option<&str>) -> Result<Loaded, String> {
     let id = registered.id;
     let (schema, validator) = match (registered.schema_type, registered.parsed.as_ref()) {
         (SchemaType::Avro, _) => {
@@ -188,14 +248,7 @@ fn load(registered: &Arc<RegisteredSchema>) -> Result<Loaded, String> {
             let schema = formats::avro::connect::to_connect_schema(&plan).map_err(|e| e.0)?;
             (schema, None)
         }
-        (SchemaType::Protobuf, ParsedSchema::Protobuf(p)) => {
-            let message = p
-                .message_by_index_path(&[0])
-                .ok_or_else(|| format!("schema id {id}: the Protobuf schema has no message"))?;
-            let schema = formats::protobuf::message_schema(&message, 0)
-                .map_err(|e| format!("schema id {id}: message {}: {e}", message.full_name()))?;
-            (Arc::new(schema), None)
-        }
+        (SchemaType::Protobuf, ParsedSchema::Protobuf(p)) => (Arc::new(protobuf_schema(id, p, message)?), None),
         (SchemaType::Json, ParsedSchema::Json(j)) => {
             // A property missing from `required` may be missing from a record: JSON Schema's
             // meaning, whatever the converter's `use.optional.for.nonrequired` says for reading.
@@ -217,6 +270,38 @@ fn load(registered: &Arc<RegisteredSchema>) -> Result<Loaded, String> {
         validator,
         read_at: Instant::now(),
     })
+}
+
+/// The Connect schema of the Protobuf message records are: `value.schema.message` or the
+/// first message. A field without presence (proto3, no `optional`) defaults to its zero value,
+/// so a record may leave it out. The converter finds the message to write by the schema's
+/// name: the simple name unless another message of the file shares it, then the full name.
+fn protobuf_schema(
+    id: i32,
+    p: &schemas::registry::protobuf::ProtobufSchema,
+    message: Option<&str>,
+) -> Result<Schema, String> {
+    let message = match message {
+        Some(name) => p
+            .message_named(name)
+            .map(|(_, m)| m)
+            .map_err(|e| format!("schema id {id}: value.schema.message: {e}"))?,
+        None => p
+            .first_message()
+            .ok_or_else(|| format!("schema id {id}: the Protobuf schema has no message"))?,
+    };
+    let mut schema = formats::protobuf::message_schema_with_defaults(&message)
+        .map_err(|e| format!("schema id {id}: message {}: {e}", message.full_name()))?;
+    let shared = p
+        .message_index_paths()
+        .iter()
+        .filter(|(_, m)| m.name() == message.name())
+        .count()
+        > 1;
+    if shared {
+        schema.name = Some(message.full_name().to_owned());
+    }
+    Ok(schema)
 }
 
 /// The schema-aware converter of each schema language.

@@ -31,6 +31,7 @@ pub async fn run(mut ctx: TaskContext) {
 async fn run_loop(ctx: &mut TaskContext) -> Result<(), ConnectError> {
     let config = HttpSourceConfig::new(&ctx.config)?;
     let fixed = FixedSchema::open(ctx, &config).await?;
+    let inferred = super::schema::resume_inferred(ctx, &config).await?;
     let endpoint = Arc::new(HttpEndpoint::new(EndpointParts {
         connector: ctx.connector.clone(),
         task: ctx.task,
@@ -40,6 +41,7 @@ async fn run_loop(ctx: &mut TaskContext) -> Result<(), ConnectError> {
         key_converter: ctx.key_converter.clone(),
         metrics: ctx.metrics.clone(),
         fixed,
+        inferred,
         default_max_body: ctx.shared.worker.http_max_body_bytes,
         topics: ctx.topics.clone(),
         store: ctx.shared.store.clone(),

@@ -50,6 +50,38 @@ pub fn widen(current: Option<&Arc<Schema>>, records: &[Option<&J>]) -> Option<Ar
     }
 }
 
+/// A registered schema as the base to widen from (the subject's latest version read back as
+/// Connect, after a restart): a struct, the record itself required, with what inference never
+/// writes (names, docs, versions, parameters, defaults: the reading converter's bookkeeping)
+/// left out at every depth, so the converter derives from it the very schema that was
+/// registered. None when it is not a struct.
+pub fn rebase(registered: &Schema) -> Option<Schema> {
+    if registered.kind != SchemaKind::Struct {
+        return None;
+    }
+    let mut s = bare(registered);
+    s.optional = false;
+    Some(s)
+}
+
+fn bare(s: &Schema) -> Schema {
+    let sub = |x: &Option<Arc<Schema>>| x.as_deref().map(|x| Arc::new(bare(x)));
+    let mut out = match s.kind {
+        SchemaKind::Struct => Schema::structure(
+            s.fields
+                .iter()
+                .map(|f| (f.name.clone(), Arc::new(bare(&f.schema)))),
+        ),
+        kind => Schema {
+            key_schema: sub(&s.key_schema),
+            value_schema: sub(&s.value_schema),
+            ..Schema::new(kind)
+        },
+    };
+    out.optional = s.optional;
+    out
+}
+
 /// The type a JSON value suggests for a field seen for the first time; None when it says
 /// nothing (null, empty array, array of nulls).
 fn infer(json: &J) -> Option<Schema> {
@@ -229,6 +261,30 @@ mod tests {
         assert_eq!(names(&v2), ["id:int64", "address:struct", "email:string"]);
         let address = v2.field("address").map(|f| names(&f.schema)).unwrap_or_default();
         assert_eq!(address, ["city:string", "zip:string"]);
+    }
+
+    #[test]
+    fn a_registered_schema_rebases_to_the_shape_inference_gives() {
+        let inferred = widen_all(
+            None,
+            &[json!({"id": 1, "tags": ["a"], "address": {"city": "Oslo"}, "score": 1.5})],
+        )
+        .unwrap_or_else(|| panic!("no schema"));
+        // As a converter reads it back: names, parameters, defaults of its own.
+        let mut read = Schema::clone(&inferred);
+        read.name = Some("ConnectDefault".into());
+        read.optional = true;
+        for f in &mut read.fields {
+            let mut fs = Schema::clone(&f.schema);
+            fs.default = Some(schemas::Value::Null);
+            fs.parameters.insert("io.confluent.connect.protobuf.Tag".into(), "1".into());
+            if fs.kind == SchemaKind::Struct {
+                fs.name = Some("ConnectDefault2".into());
+            }
+            f.schema = Arc::new(fs);
+        }
+        assert_eq!(rebase(&read).as_ref(), Some(&*inferred));
+        assert!(rebase(&Schema::new(SchemaKind::String)).is_none());
     }
 
     #[test]

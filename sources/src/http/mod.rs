@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use schemas::ConnectError;
+use schemas::registry::{ParsedSchema, SchemaType};
 use schemas::config::{ConfigDef, ConfigKey, ConfigType, Importance};
 
 pub mod batch;
@@ -51,6 +52,9 @@ pub struct HttpSourceConfig {
     /// `value.schema.refresh.ms`: how old the cached latest version of `value.schema.subject`
     /// may get before a push reads it again.
     pub schema_refresh: Duration,
+    /// `value.schema.message`: with a Protobuf schema, the message records are (full or simple
+    /// name); None: the schema's first message.
+    pub message: Option<String>,
 }
 
 pub const SCHEMA_TYPES: &[&str] = &["AVRO", "PROTOBUF", "JSON"];
@@ -97,6 +101,15 @@ impl HttpSourceConfig {
                     "Infer the schema from the records: a struct of optional fields, widened when records bring new fields; a field whose type changes is refused, never coerced.",
                 )
                 .with_default("false")
+                .in_group(SCHEMA),
+            )
+            .define(
+                key(
+                    "value.schema.message",
+                    ConfigType::String,
+                    Importance::Medium,
+                    "With a Protobuf schema (value.schema.type=PROTOBUF or a Protobuf value.schema.subject): the message the records are, by full name (shop.Customer) or simple name when only one message has it. Default: the schema's first message.",
+                )
                 .in_group(SCHEMA),
             )
             .define(
@@ -191,6 +204,10 @@ impl HttpSourceConfig {
             }
             _ => SchemaSource::Infer,
         };
+        let message = non_empty("value.schema.message");
+        if let Some(name) = &message {
+            check_message(&schema, name)?;
+        }
         let max_body_bytes = match non_empty("http.max.body.bytes") {
             None => None,
             Some(_) => {
@@ -226,7 +243,35 @@ impl HttpSourceConfig {
             dead_letter_topic: non_empty("errors.deadletterqueue.topic.name"),
             key_field: non_empty("key.field"),
             schema_refresh,
+            message,
         })
+    }
+}
+
+/// `value.schema.message` needs a Protobuf schema; an inline one must have the message (a
+/// subject's is checked when the task reads it). An inline schema that does not parse is left
+/// to its registration, which names what is wrong with it.
+fn check_message(schema: &SchemaSource, name: &str) -> Result<(), ConnectError> {
+    let key = "value.schema.message";
+    match schema {
+        SchemaSource::Infer => Err(ConnectError::config(
+            key,
+            "needs a Protobuf schema (value.schema with value.schema.type=PROTOBUF, or value.schema.subject), not value.schema.infer",
+        )),
+        SchemaSource::Subject(_) => Ok(()),
+        SchemaSource::Inline { schema_type, .. } if schema_type != "PROTOBUF" => Err(ConnectError::config(
+            key,
+            format!("needs value.schema.type=PROTOBUF (value.schema.type is {schema_type})"),
+        )),
+        SchemaSource::Inline { schema, .. } => {
+            match ParsedSchema::parse(SchemaType::Protobuf, schema, &[]) {
+                Ok(ParsedSchema::Protobuf(p)) => p
+                    .message_named(name)
+                    .map(|_| ())
+                    .map_err(|e| ConnectError::config(key, format!("Invalid value {name} for configuration {key}: {e}"))),
+                _ => Ok(()),
+            }
+        }
     }
 }
 
@@ -275,6 +320,36 @@ mod tests {
             ("value.schema.type", "XML"),
         ]));
         assert!(bad.is_err_and(|e| e.message.starts_with("value.schema.type")));
+    }
+
+    #[test]
+    fn the_protobuf_message_is_checked_at_create() {
+        let proto = "syntax = \"proto3\"; package shop; message Customer { int64 id = 1; } message Order { int64 id = 1; }";
+        let with = |pairs: &[(&str, &str)]| {
+            let mut all = vec![("topic", "t"), ("value.schema", proto), ("value.schema.type", "PROTOBUF")];
+            all.extend_from_slice(pairs);
+            HttpSourceConfig::new(&cfg(&all))
+        };
+        assert!(with(&[]).is_ok_and(|c| c.message.is_none()));
+        assert!(with(&[("value.schema.message", "Order")]).is_ok_and(|c| c.message.as_deref() == Some("Order")));
+        assert!(with(&[("value.schema.message", "shop.Order")]).is_ok());
+        let missing = with(&[("value.schema.message", "Invoice")]);
+        assert!(
+            missing.is_err_and(|e| e.message.starts_with("value.schema.message: Invalid value Invoice")
+                && e.message.contains("shop.Customer, shop.Order")),
+        );
+        let avro = HttpSourceConfig::new(&cfg(&[
+            ("topic", "t"),
+            ("value.schema", "\"long\""),
+            ("value.schema.message", "Order"),
+        ]));
+        assert!(avro.is_err_and(|e| e.message.starts_with("value.schema.message: needs value.schema.type=PROTOBUF")));
+        let subject = HttpSourceConfig::new(&cfg(&[
+            ("topic", "t"),
+            ("value.schema.subject", "orders-value"),
+            ("value.schema.message", "Order"),
+        ]));
+        assert!(subject.is_ok());
     }
 
     #[test]

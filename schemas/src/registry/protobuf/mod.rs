@@ -173,6 +173,37 @@ impl ProtobufSchema {
             .map(|(path, _)| path)
     }
 
+    /// A message of the root file by full name (`shop.Customer`, `shop.Customer.Address`; a
+    /// leading dot allowed) or, when no full name matches, by simple name if exactly one
+    /// message has it; with its message-index path. The error lists the messages.
+    pub fn message_named(&self, name: &str) -> Result<(Vec<usize>, MessageDescriptor), String> {
+        let wanted = name.trim();
+        let wanted = wanted.strip_prefix('.').unwrap_or(wanted);
+        let all = self.message_index_paths();
+        if let Some(found) = all.iter().find(|(_, m)| m.full_name() == wanted) {
+            return Ok(found.clone());
+        }
+        let simple: Vec<&(Vec<usize>, MessageDescriptor)> =
+            all.iter().filter(|(_, m)| m.name() == wanted).collect();
+        let names = || {
+            all.iter()
+                .map(|(_, m)| m.full_name().to_owned())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match simple.as_slice() {
+            [one] => Ok((*one).clone()),
+            [] => Err(format!("the schema has no message {wanted} (its messages: {})", names())),
+            many => Err(format!(
+                "{wanted} names several messages ({}); use the full name",
+                many.iter()
+                    .map(|(_, m)| m.full_name().to_owned())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+
     /// The first message of the root file (what a bare magic-byte frame refers to).
     pub fn first_message(&self) -> Option<MessageDescriptor> {
         self.file.messages().next()
