@@ -40,10 +40,7 @@ pub const V2_JSON: &str = "application/vnd.kafka.v2+json";
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/topics", get(topics::list))
-        .route(
-            "/topics/{topic}",
-            get(topics::topic).post(produce::to_topic),
-        )
+        .route("/topics/{topic}", get(topics::topic).post(produce::to_topic))
         .route("/topics/{topic}/partitions", get(topics::partitions))
         .route(
             "/topics/{topic}/partitions/{partition}",
@@ -73,10 +70,7 @@ impl EmbeddedFormat {
             // No Content-Type: the proxy reads the body as application/octet-stream.
             return Some(EmbeddedFormat::Binary);
         };
-        if matches!(
-            essence.as_str(),
-            "application/json" | "application/octet-stream"
-        ) {
+        if matches!(essence.as_str(), "application/json" | "application/octet-stream") {
             return Some(EmbeddedFormat::Binary);
         }
         let rest = essence

@@ -128,13 +128,7 @@ async fn produce(
             ..LogRecord::default()
         });
     }
-    check_partitions(
-        &shared.log,
-        &topic,
-        &records,
-        shared.worker.default_partitions,
-    )
-    .await?;
+    check_partitions(&shared.log, &topic, &records, shared.worker.default_partitions).await?;
     let appended = shared.log.append(&topic, records).await.map_err(|e| match e {
         LogError::UnknownPartition { .. } => partition_not_found(e.to_string()),
         LogError::InvalidTopic(_) => ProxyError::new(StatusCode::UNPROCESSABLE_ENTITY, 422, e.to_string()),
@@ -239,9 +233,10 @@ fn parse_record(index: usize, r: &J, to_partition: bool) -> Result<ProduceRecord
                     "records[{index}].partition must be greater than or equal to 0"
                 )));
             }
-            Some(i32::try_from(p).map_err(|_| {
-                partition_not_found(format!("records[{index}] asks for partition {p}"))
-            })?)
+            Some(
+                i32::try_from(p)
+                    .map_err(|_| partition_not_found(format!("records[{index}] asks for partition {p}")))?,
+            )
         }
     };
     Ok(ProduceRecord {
@@ -345,11 +340,9 @@ async fn convert(
             let (Some(serializer), Some(id)) = (serializer, id) else {
                 return Err(ConvertError::conversion("no schema for it"));
             };
-            serializer
-                .serialize(id, &v)
-                .await
-                .map(Some)
-                .map_err(|e| ConvertError::conversion(format!("Conversion of JSON to Object failed: {}", e.message)))
+            serializer.serialize(id, &v).await.map(Some).map_err(|e| {
+                ConvertError::conversion(format!("Conversion of JSON to Object failed: {}", e.message))
+            })
         }
     }
 }

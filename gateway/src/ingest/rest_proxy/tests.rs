@@ -21,7 +21,11 @@ fn content_types_name_the_embedded_format_and_generic_ones_are_binary() {
         ("application/x-www-form-urlencoded", None),
     ];
     for (content_type, want) in cases {
-        assert_eq!(EmbeddedFormat::from_content_type(Some(content_type)), want, "{content_type}");
+        assert_eq!(
+            EmbeddedFormat::from_content_type(Some(content_type)),
+            want,
+            "{content_type}"
+        );
     }
     assert_eq!(EmbeddedFormat::from_content_type(None), Some(Binary));
 }
@@ -58,7 +62,10 @@ fn requests_are_read_leniently_where_jackson_is_and_refused_with_the_proxys_code
     assert_eq!(refused("[1]").0, 400);
     assert_eq!(refused(r#"{"records": {"value": 1}}"#).0, 400);
     assert_eq!(refused(r#"{"records": [{"value": 1, "partition": "x"}]}"#).0, 400);
-    assert_eq!(refused(r#"{"records": [{"value": 1}], "value_schema_id": "x"}"#).0, 400);
+    assert_eq!(
+        refused(r#"{"records": [{"value": 1}], "value_schema_id": "x"}"#).0,
+        400
+    );
     let (status, code, message) = refused(r#"{"records": [{"value": 1}, {"value": 2, "partition": -1}]}"#);
     assert_eq!((status, code), (422, 422));
     assert!(message.contains("records[1].partition"), "{message}");

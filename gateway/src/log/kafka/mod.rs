@@ -39,9 +39,7 @@ pub use self::config::KafkaConfig;
 pub use self::consumer::KafkaConsumer;
 use self::context::WeirContext;
 use super::embedded::partition::{partition_for_key, validate_topic_name};
-use super::{
-    Appended, Log, LogConsumer, LogError, LogRecord, LogResult, PartitionInfo, Subscription,
-};
+use super::{Appended, Log, LogConsumer, LogError, LogRecord, LogResult, PartitionInfo, Subscription};
 
 /// Timeout of one metadata, offsets or admin request.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
