@@ -123,10 +123,16 @@ async fn customer_records_give_the_full_paths_bytes() {
             ("  [ ]  ", true),
             // Fields after a skipped one, still in schema order.
             (r#"[{"customer_id":5,"vip":false,"scores":[0.1]}]"#, true),
-            // Left to the full path: order, repeats, unknown fields, types, bad JSON, shape.
-            (r#"[{"name":"x","customer_id":6}]"#, false),
-            (r#"[{"customer_id":6,"customer_id":7}]"#, false),
-            (r#"[{"address":{"city":"Paris","zip":1}}]"#, false),
+            // Keys out of schema order (a field first seen with a value after the others),
+            // repeated keys (the last one counts), at both levels.
+            (r#"[{"name":"x","customer_id":6}]"#, true),
+            (
+                r#"[{"vip":true,"customer_id":6,"customer_id":7,"address":{"city":"Paris","zip":1},"tags":["t"]},
+                   {"customer_id":8,"name":"n","email":"e","spending":1.5,"vip":false,"phone":"555"},
+                   {"address":{"city":"Lyon","zip":2,"city":"Nice"},"name":null,"scores":[2.5]}]"#,
+                true,
+            ),
+            // Left to the full path: unknown fields, types, bad JSON, shape.
             (r#"[{"customer_id":6,"x":null}]"#, false),
             (r#"[{"customer_id":"6"}]"#, false),
             (r#"[{"customer_id":6.5}]"#, false),
@@ -156,6 +162,8 @@ async fn required_fields_and_narrow_integers() {
             (r#"[{"a":128,"b":0,"c":1,"d":1,"e":""}]"#, false),
             (r#"[{"a":1,"b":40000,"c":1,"d":1,"e":""}]"#, false),
             (r#"[{"a":1,"b":0,"c":2147483648,"d":1,"e":""}]"#, false),
+            // Out of order, and a gap of required fields filled later.
+            (r#"[{"e":"y","d":2.5,"c":3,"b":2,"a":1},{"f":null,"c":1,"a":1,"b":0,"e":"","d":0}]"#, true),
             // A required field missing or null.
             (r#"[{"a":1,"b":0,"c":1,"d":1}]"#, false),
             (r#"[{"a":1,"b":0,"c":1,"d":1,"e":null}]"#, false),
@@ -209,6 +217,13 @@ async fn generated_records_give_the_full_paths_bytes() {
         if next(4) == 0 {
             let scores: Vec<String> = (0..next(5)).map(|i| format!("{}.25", i)).collect();
             fields.push(format!("\"scores\":[{}]", scores.join(",")));
+        }
+        // Some records out of schema order, some with a key repeated (the last one counts).
+        if next(4) == 0 {
+            fields.reverse();
+        }
+        if next(8) == 0 {
+            fields.push(format!("\"customer_id\":{}", next(1000)));
         }
         records.push(format!("{{{}}}", fields.join(",")));
     }

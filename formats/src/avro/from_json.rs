@@ -5,11 +5,11 @@
 //! the record into Connect data (`schemas::json`, default options, unknown fields refused) and
 //! encoding that with [`super::codec::encode`] gives. It declines (the caller then runs that
 //! full path, which names the record and field of any error) whenever it meets anything it does
-//! not handle: bad JSON, a value of another type, a field the schema lacks, fields out of
-//! schema order or repeated, a null for a required field. It is compiled only for schemas whose
-//! every part it handles (structs, int8..int64, float32/64, boolean, string, arrays, optional
-//! values as `[null, T]` unions, no defaults, no logical types), and only when the Avro record
-//! has the Connect struct's fields in the same order (the schema Weir derives does).
+//! not handle: bad JSON, a value of another type, a field the schema lacks, a null for a
+//! required field. It is compiled only for schemas whose every part it handles (structs,
+//! int8..int64, float32/64, boolean, string, arrays, optional values as `[null, T]` unions, no
+//! defaults, no logical types), and only when the Avro record has the Connect struct's fields
+//! in the same order (the schema Weir derives does).
 //!
 //! Records are written one after another into one buffer (no allocation per record).
 
@@ -84,16 +84,19 @@ impl JsonToAvro {
     /// `out` and its end offset to `ends`. False when any record needs the full path; `out` and
     /// `ends` then hold partial output to discard.
     pub fn write_array(&self, body: &[u8], out: &mut Vec<u8>, ends: &mut Vec<usize>) -> bool {
+        let mut buf = Buf {
+            out: std::mem::take(out),
+            spans: Vec::with_capacity(64),
+        };
         let mut de = serde_json::Deserializer::from_slice(body);
         let records = Records {
             writer: self,
-            out,
+            buf: &mut buf,
             ends,
         };
-        if de.deserialize_seq(records).is_err() {
-            return false;
-        }
-        de.end().is_ok()
+        let read = de.deserialize_seq(records).is_ok() && de.end().is_ok();
+        *out = buf.out;
+        read
     }
 }
 
@@ -190,10 +193,20 @@ fn decline<E: serde::de::Error>() -> E {
     E::custom("declined")
 }
 
+/// Where a push's records are written: the output, and the field spans of the records being
+/// read (a stack: one frame per record nesting level), reused across records.
+struct Buf {
+    out: Vec<u8>,
+    spans: Vec<(usize, usize)>,
+}
+
+/// A field not seen (yet) in the record being read.
+const UNSET: (usize, usize) = (usize::MAX, 0);
+
 /// The array of records.
 struct Records<'a> {
     writer: &'a JsonToAvro,
-    out: &'a mut Vec<u8>,
+    buf: &'a mut Buf,
     ends: &'a mut Vec<usize>,
 }
 
@@ -204,34 +217,33 @@ impl<'de> Visitor<'de> for Records<'_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         loop {
-            let start = self.out.len();
-            wire::write_header(self.out, self.writer.id);
+            let start = self.buf.out.len();
+            wire::write_header(&mut self.buf.out, self.writer.id);
             let seed = Write {
                 node: &self.writer.root,
-                out: &mut *self.out,
+                buf: &mut *self.buf,
             };
             if seq.next_element_seed(seed)?.is_none() {
                 // No record after all: take the header back.
-                self.out.truncate(start);
+                self.buf.out.truncate(start);
                 return Ok(());
             }
-            self.ends.push(self.out.len());
+            self.ends.push(self.buf.out.len());
         }
     }
 }
 
-/// One value of `node`, written to `out`.
-struct Write<'n, 'o> {
+/// One value of `node`, written to the buffer.
+struct Write<'n, 'b> {
     node: &'n Node,
-    out: &'o mut Vec<u8>,
+    buf: &'b mut Buf,
 }
 
-impl Write<'_, '_> {
-    fn null<E: serde::de::Error>(self) -> Result<(), E> {
-        let branch = self.node.null_branch.ok_or_else(decline::<E>)?;
-        write_long(self.out, branch);
-        Ok(())
-    }
+/// A null (or a missing field) for `node`.
+fn write_null<E: serde::de::Error>(node: &Node, out: &mut Vec<u8>) -> Result<(), E> {
+    let branch = node.null_branch.ok_or_else(decline::<E>)?;
+    write_long(out, branch);
+    Ok(())
 }
 
 impl<'de> DeserializeSeed<'de> for Write<'_, '_> {
@@ -248,18 +260,19 @@ impl<'de> Visitor<'de> for Write<'_, '_> {
     }
 
     fn visit_none<E: serde::de::Error>(self) -> Result<(), E> {
-        self.null()
+        write_null(self.node, &mut self.buf.out)
     }
 
     fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
-        self.null()
+        write_null(self.node, &mut self.buf.out)
     }
 
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        let Write { node, out } = self;
+        let Write { node, buf } = self;
         if let Some(branch) = node.value_branch {
-            write_long(out, branch);
+            write_long(&mut buf.out, branch);
         }
+        let out = &mut buf.out;
         match &node.kind {
             Kind::Integer { min, max } => {
                 let v = d.deserialize_i64(IntVisitor)?;
@@ -285,8 +298,8 @@ impl<'de> Visitor<'de> for Write<'_, '_> {
                 out.push(u8::from(v));
             }
             Kind::String => d.deserialize_str(StrVisitor(out))?,
-            Kind::Array(element) => d.deserialize_seq(ArrayVisitor { element, out })?,
-            Kind::Record(fields) => d.deserialize_map(RecordVisitor { fields, out })?,
+            Kind::Array(element) => d.deserialize_seq(ArrayVisitor { element, buf })?,
+            Kind::Record(fields) => d.deserialize_map(RecordVisitor { fields, buf })?,
         }
         Ok(())
     }
@@ -357,9 +370,9 @@ impl<'de> Visitor<'de> for StrVisitor<'_> {
 
 /// An array: one block of all its items (as the codec writes it), then the end marker. The
 /// count is only known at the end, so it is put in front of the items then.
-struct ArrayVisitor<'n, 'o> {
+struct ArrayVisitor<'n, 'b> {
     element: &'n Node,
-    out: &'o mut Vec<u8>,
+    buf: &'b mut Buf,
 }
 
 impl<'de> Visitor<'de> for ArrayVisitor<'_, '_> {
@@ -368,13 +381,13 @@ impl<'de> Visitor<'de> for ArrayVisitor<'_, '_> {
         f.write_str("an array")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let ArrayVisitor { element, out } = self;
-        let mark = out.len();
+        let ArrayVisitor { element, buf } = self;
+        let mark = buf.out.len();
         let mut count: i64 = 0;
         while seq
             .next_element_seed(Write {
                 node: element,
-                out: &mut *out,
+                buf: &mut *buf,
             })?
             .is_some()
         {
@@ -383,18 +396,21 @@ impl<'de> Visitor<'de> for ArrayVisitor<'_, '_> {
         if count > 0 {
             let mut prefix = Vec::with_capacity(10);
             write_long(&mut prefix, count);
-            out.splice(mark..mark, prefix);
+            buf.out.splice(mark..mark, prefix);
         }
-        out.push(0);
+        buf.out.push(0);
         Ok(())
     }
 }
 
-/// A record: fields in schema order; a field left out is null. Keys out of schema order or
-/// repeated decline (the full path handles them), as does a key the schema lacks.
-struct RecordVisitor<'n, 'o> {
+/// A record. Avro wants its fields in schema order, a missing one as null, and a repeated key
+/// counts with its last value (as reading into Connect values does). Fields arriving in
+/// schema order (the usual case) are written in place, nulls filling the gaps; once a key comes
+/// out of order, the record's fields are put in order at its end from where each was written.
+/// A key the schema lacks declines.
+struct RecordVisitor<'n, 'b> {
     fields: &'n [(String, Node)],
-    out: &'o mut Vec<u8>,
+    buf: &'b mut Buf,
 }
 
 impl<'de> Visitor<'de> for RecordVisitor<'_, '_> {
@@ -403,37 +419,57 @@ impl<'de> Visitor<'de> for RecordVisitor<'_, '_> {
         f.write_str("an object")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let RecordVisitor { fields, out } = self;
+        let RecordVisitor { fields, buf } = self;
+        let record_start = buf.out.len();
+        let frame = buf.spans.len();
+        buf.spans.resize(frame + fields.len(), UNSET);
         let mut next = 0;
+        let mut in_order = true;
         while let Some(key) = map.next_key::<Key<'de>>()? {
             let at = match fields.get(next) {
                 Some((name, _)) if *name == *key.0 => next,
-                _ => match fields.iter().skip(next).position(|(name, _)| *name == *key.0) {
-                    Some(skipped) => next + skipped,
-                    None => return Err(decline()),
-                },
+                _ => fields
+                    .iter()
+                    .position(|(name, _)| *name == *key.0)
+                    .ok_or_else(decline::<A::Error>)?,
             };
-            for (_, missing) in &fields[next..at] {
-                Write {
-                    node: missing,
-                    out: &mut *out,
+            // A gap of fields that cannot be null may still be filled by keys out of order.
+            let gap_nullable = || fields[next.min(at)..at].iter().all(|(_, f)| f.null_branch.is_some());
+            if in_order && at >= next && gap_nullable() {
+                for (i, (_, missing)) in fields.iter().enumerate().take(at).skip(next) {
+                    let start = buf.out.len();
+                    write_null::<A::Error>(missing, &mut buf.out)?;
+                    buf.spans[frame + i] = (start, buf.out.len());
                 }
-                .null::<A::Error>()?;
+            } else {
+                in_order = false;
             }
-            let (_, field) = &fields[at];
+            let start = buf.out.len();
             map.next_value_seed(Write {
-                node: field,
-                out: &mut *out,
+                node: &fields[at].1,
+                buf: &mut *buf,
             })?;
-            next = at + 1;
+            buf.spans[frame + at] = (start, buf.out.len());
+            next = next.max(at + 1);
         }
-        for (_, missing) in &fields[next..] {
-            Write {
-                node: missing,
-                out: &mut *out,
+        if in_order {
+            for (_, missing) in &fields[next..] {
+                write_null::<A::Error>(missing, &mut buf.out)?;
             }
-            .null::<A::Error>()?;
+        } else {
+            // In schema order after what was read, then moved to where the record starts.
+            let assembled = buf.out.len();
+            for (i, (_, field)) in fields.iter().enumerate() {
+                match buf.spans[frame + i] {
+                    UNSET => write_null::<A::Error>(field, &mut buf.out)?,
+                    (start, end) => buf.out.extend_from_within(start..end),
+                }
+            }
+            let end = buf.out.len();
+            buf.out.copy_within(assembled..end, record_start);
+            buf.out.truncate(record_start + (end - assembled));
         }
+        buf.spans.truncate(frame);
         Ok(())
     }
 }
