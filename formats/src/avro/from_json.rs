@@ -88,7 +88,12 @@ impl JsonToAvro {
             out: std::mem::take(out),
             spans: Vec::with_capacity(64),
         };
-        let mut de = serde_json::Deserializer::from_slice(body);
+        // Checked as a whole once (a fast scan), so that strings are not checked one by one;
+        // a body that is not UTF-8 is the full path's to report.
+        let Ok(text) = std::str::from_utf8(body) else {
+            return false;
+        };
+        let mut de = serde_json::Deserializer::from_str(text);
         let records = Records {
             writer: self,
             buf: &mut buf,
