@@ -63,6 +63,62 @@ pub enum Subscription {
     Pattern(String),
 }
 
+/// Runs an append to completion even if the caller stops waiting (a dropped HTTP request, a
+/// stopping task): an append that lands must also finish its own bookkeeping (the embedded
+/// log's next offsets, or the next append would reuse them).
+pub(crate) async fn append_detached(
+    topic: &str,
+    append: impl Future<Output = LogResult<Vec<Appended>>> + Send + 'static,
+) -> LogResult<Vec<Appended>> {
+    tokio::spawn(append)
+        .await
+        .map_err(|e| LogError::Storage(format!("append to topic {topic} failed: {e}")))?
+}
+
+/// A subscription checked and ready to match topic names: what both logs' consumers hold.
+#[derive(Debug)]
+pub(crate) struct TopicFilter {
+    subscription: Subscription,
+    /// The pattern, anchored to whole names.
+    pattern: Option<regex::Regex>,
+}
+
+impl TopicFilter {
+    /// Checks the named topics' names, or compiles the pattern.
+    pub(crate) fn new(subscription: Subscription) -> LogResult<TopicFilter> {
+        let pattern = match &subscription {
+            Subscription::Topics(names) => {
+                for name in names {
+                    embedded::partition::validate_topic_name(name)?;
+                }
+                None
+            }
+            Subscription::Pattern(p) => Some(regex::Regex::new(&format!("^(?:{p})$")).map_err(|e| {
+                LogError::InvalidArgument(format!(
+                    "topic pattern {p:?} is not a valid regular expression: {e}"
+                ))
+            })?),
+        };
+        Ok(TopicFilter {
+            subscription,
+            pattern,
+        })
+    }
+
+    pub(crate) fn subscription(&self) -> &Subscription {
+        &self.subscription
+    }
+
+    /// Whether records of `topic` are wanted.
+    pub(crate) fn wants(&self, topic: &str) -> bool {
+        match (&self.subscription, &self.pattern) {
+            (_, Some(re)) => re.is_match(topic),
+            (Subscription::Topics(names), None) => names.iter().any(|n| n == topic),
+            (Subscription::Pattern(_), None) => false,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum LogError {
     #[error("unknown topic {0}")]

@@ -39,7 +39,7 @@ pub use self::config::KafkaConfig;
 pub use self::consumer::KafkaConsumer;
 use self::context::WeirContext;
 use super::embedded::partition::{partition_for_key, validate_topic_name};
-use super::{Appended, Log, LogConsumer, LogError, LogRecord, LogResult, Subscription};
+use super::{Appended, Log, LogConsumer, LogError, LogRecord, LogResult, Subscription, append_detached};
 
 /// Timeout of one metadata, offsets or admin request.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -487,11 +487,7 @@ impl Log for KafkaLog {
     }
 
     async fn append(&self, topic: &str, records: Vec<LogRecord>) -> LogResult<Vec<Appended>> {
-        // Run to completion even if the caller stops waiting, like the embedded log.
-        let inner = Arc::clone(&self.inner);
-        tokio::spawn(inner.append(topic.to_owned(), records))
-            .await
-            .map_err(|e| LogError::Storage(format!("append to topic {topic} failed: {e}")))?
+        append_detached(topic, Arc::clone(&self.inner).append(topic.to_owned(), records)).await
     }
 
     async fn consumer(&self, group: &str, subscription: Subscription) -> LogResult<Box<dyn LogConsumer>> {
