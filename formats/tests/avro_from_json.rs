@@ -56,7 +56,11 @@ fn narrow() -> Arc<Schema> {
 }
 
 /// The full path's bytes and record ends: Connect values, then `from_connect` each.
-async fn full_path(converter: &Arc<dyn Converter>, schema: &Arc<Schema>, body: &str) -> Option<(Vec<u8>, Vec<usize>)> {
+async fn full_path(
+    converter: &Arc<dyn Converter>,
+    schema: &Arc<Schema>,
+    body: &str,
+) -> Option<(Vec<u8>, Vec<usize>)> {
     let values = array_known_fields(schema, body.as_bytes(), &JsonOptions::default())?;
     let mut out = Vec::new();
     let mut ends = Vec::new();
@@ -182,7 +186,14 @@ async fn generated_records_give_the_full_paths_bytes() {
         seed ^= seed << 17;
         seed % n
     };
-    let strings = ["", "a", "Customer 17", "é\\u00e9", "tab\\t\\\"q\\\"", "\\ud83d\\ude00 x"];
+    let strings = [
+        "",
+        "a",
+        "Customer 17",
+        "é\\u00e9",
+        "tab\\t\\\"q\\\"",
+        "\\ud83d\\ude00 x",
+    ];
     let mut records = Vec::new();
     for _ in 0..2000 {
         let mut fields = Vec::new();
@@ -256,6 +267,9 @@ async fn schemas_it_does_not_handle_get_no_shortcut() {
         }),
     )]));
     for schema in [with_map, with_bytes, with_default] {
-        assert!(converter.json_writer("t", &schema).await.unwrap().is_none(), "{schema:?}");
+        assert!(
+            converter.json_writer("t", &schema).await.unwrap().is_none(),
+            "{schema:?}"
+        );
     }
 }

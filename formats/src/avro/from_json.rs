@@ -40,7 +40,10 @@ struct Node {
 #[derive(Debug)]
 enum Kind {
     /// A Connect integer read within (min, max), written as an Avro int or long.
-    Integer { min: i64, max: i64 },
+    Integer {
+        min: i64,
+        max: i64,
+    },
     /// Connect float32 as Avro float.
     Float32,
     /// Connect float32 as Avro double (the f32 widened, as the codec does).
@@ -121,7 +124,11 @@ fn node(schema: &Schema, plan: &Plan, ty: &Ty, depth: usize) -> Option<Node> {
             // Only `[null, T]` (either order): the codec writes a non-null value as the first
             // non-null branch that takes it, which with one such branch is that branch.
             let null = u.null_index?;
-            let mut others = u.branches.iter().enumerate().filter(|(_, t)| !matches!(t, Ty::Null));
+            let mut others = u
+                .branches
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| !matches!(t, Ty::Null));
             let (index, inner) = others.next()?;
             if others.next().is_some() {
                 return None;
@@ -439,7 +446,11 @@ impl<'de> Visitor<'de> for RecordVisitor<'_, '_> {
                     .ok_or_else(decline::<A::Error>)?,
             };
             // A gap of fields that cannot be null may still be filled by keys out of order.
-            let gap_nullable = || fields[next.min(at)..at].iter().all(|(_, f)| f.null_branch.is_some());
+            let gap_nullable = || {
+                fields[next.min(at)..at]
+                    .iter()
+                    .all(|(_, f)| f.null_branch.is_some())
+            };
             if in_order && at >= next && gap_nullable() {
                 for (i, (_, missing)) in fields.iter().enumerate().take(at).skip(next) {
                     let start = buf.out.len();

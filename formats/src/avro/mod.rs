@@ -25,12 +25,12 @@ use bytes::Bytes;
 use schemas::registry::{ParsedSchema, SchemaType};
 use schemas::{ConnectError, Data, Schema};
 
-use crate::{Converter, JsonRecordWriter};
 use crate::confluent::{
     ReaderCache, SerdeConfig, WriterCache, resolve_writer, schema_for_id, schemaless_error,
 };
 use crate::registry::{ConverterContext, RegisteredSchema, SchemaText};
 use crate::wire;
+use crate::{Converter, JsonRecordWriter};
 use plan::{Plan, Ty};
 
 /// A compiled Avro schema and its Connect schema (the reader side of an id).
