@@ -572,10 +572,14 @@ fn rest_proxy_v2_produces_avro_with_inline_schemas_and_ids() {
         (422, json!(42202)),
         "{body}"
     );
-    // An unknown id.
+    // An unknown id: the proxy's "schema registration or lookup failed".
     let request = json!({"value_schema_id": 999, "records": [{"value": {"page": "/f", "n": 6}}]});
-    let (status, _) = weir.call_with("POST", "/topics/clicks", Some(&request.to_string()), avro);
-    assert_eq!(status, 404);
+    let (status, body) = weir.call_with("POST", "/topics/clicks", Some(&request.to_string()), avro);
+    assert_eq!(
+        (status, body["error_code"].clone()),
+        (408, json!(40801)),
+        "{body}"
+    );
 
     let written = lines_as_json(&wait_lines(&out, 2, Duration::from_secs(20)));
     std::thread::sleep(Duration::from_millis(500));

@@ -156,7 +156,7 @@ pub fn encode_json(plan: &Plan, ty: &Ty, value: &Json, out: &mut Vec<u8>) -> Res
             if let Some(obj) = value.as_object()
                 && obj.len() == 1
                 && let Some((name, inner)) = obj.iter().next()
-                && let Some(i) = u.branches.iter().position(|b| branch_name(plan, b) == *name)
+                && let Some(i) = branch_index(plan, &u.branches, name)
             {
                 write_long(out, i as i64);
                 return encode_json(plan, &u.branches[i], inner, out).map_err(|e| e.at(name.clone()));
@@ -176,6 +176,19 @@ pub fn encode_json(plan: &Plan, ty: &Ty, value: &Json, out: &mut Vec<u8>) -> Res
             Err(last.unwrap_or_else(|| CodecError::new("no union branch takes the value")))
         }
     }
+}
+
+/// The branch a `{"name": value}` union value names: by Avro's name (a named type's full name),
+/// else by a named type's simple name when exactly one branch has it.
+fn branch_index(plan: &Plan, branches: &[Ty], name: &str) -> Option<usize> {
+    let names: Vec<String> = branches.iter().map(|b| branch_name(plan, b)).collect();
+    names.iter().position(|n| n == name).or_else(|| {
+        let simple = |n: &String| n.rsplit('.').next().is_some_and(|s| s == name) && n.contains('.');
+        match names.iter().filter(|n| simple(n)).count() {
+            1 => names.iter().position(simple),
+            _ => None,
+        }
+    })
 }
 
 /// How Avro's JSON encoding names a union branch: the full name of a named type, else the

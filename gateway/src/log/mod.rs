@@ -49,6 +49,15 @@ pub struct ConsumedRecord {
     pub headers: Vec<(String, Option<Bytes>)>,
 }
 
+/// A partition as the cluster's metadata describes it (broker ids).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionInfo {
+    pub partition: i32,
+    pub leader: i32,
+    pub replicas: Vec<i32>,
+    pub in_sync: Vec<i32>,
+}
+
 /// Where one appended record landed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Appended {
@@ -154,6 +163,21 @@ pub trait Log: Send + Sync + 'static {
 
     /// Topic names and partition counts.
     async fn topics(&self) -> LogResult<BTreeMap<String, i32>>;
+
+    /// The partitions of one topic with their leader and replicas; None when the topic does
+    /// not exist. By default one broker, id 0, leads every partition (the embedded log).
+    async fn partitions(&self, topic: &str) -> LogResult<Option<Vec<PartitionInfo>>> {
+        Ok(self.topics().await?.get(topic).map(|n| {
+            (0..*n)
+                .map(|partition| PartitionInfo {
+                    partition,
+                    leader: 0,
+                    replicas: vec![0],
+                    in_sync: vec![0],
+                })
+                .collect()
+        }))
+    }
 
     /// Appends a batch to one topic; returns where each record landed, in order, once durable.
     async fn append(&self, topic: &str, records: Vec<LogRecord>) -> LogResult<Vec<Appended>>;

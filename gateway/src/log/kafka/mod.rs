@@ -39,7 +39,9 @@ pub use self::config::KafkaConfig;
 pub use self::consumer::KafkaConsumer;
 use self::context::WeirContext;
 use super::embedded::partition::{partition_for_key, validate_topic_name};
-use super::{Appended, Log, LogConsumer, LogError, LogRecord, LogResult, Subscription, append_detached};
+use super::{
+    Appended, Log, LogConsumer, LogError, LogRecord, LogResult, PartitionInfo, Subscription, append_detached,
+};
 
 /// Timeout of one metadata, offsets or admin request.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -484,6 +486,30 @@ impl Log for KafkaLog {
     async fn topics(&self) -> LogResult<BTreeMap<String, i32>> {
         self.inner.check_open()?;
         self.inner.topic_partitions().await
+    }
+
+    async fn partitions(&self, topic: &str) -> LogResult<Option<Vec<PartitionInfo>>> {
+        self.inner.check_open()?;
+        let metadata = self.inner.metadata(Some(topic)).await?;
+        Ok(metadata
+            .topics()
+            .iter()
+            .find(|t| t.name() == topic)
+            .filter(|t| t.error().is_none() && !t.partitions().is_empty())
+            .map(|t| {
+                let mut partitions: Vec<PartitionInfo> = t
+                    .partitions()
+                    .iter()
+                    .map(|p| PartitionInfo {
+                        partition: p.id(),
+                        leader: p.leader(),
+                        replicas: p.replicas().to_vec(),
+                        in_sync: p.isr().to_vec(),
+                    })
+                    .collect();
+                partitions.sort_by_key(|p| p.partition);
+                partitions
+            }))
     }
 
     async fn append(&self, topic: &str, records: Vec<LogRecord>) -> LogResult<Vec<Appended>> {
