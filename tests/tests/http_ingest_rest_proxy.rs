@@ -276,6 +276,20 @@ fn produce_to_a_partition_and_the_topic_metadata_calls() {
         (200, json!([partition(0), partition(1), partition(2)]))
     );
     assert_eq!(weir.get("/topics/orders/partitions/2"), (200, partition(2)));
+    assert_eq!(
+        weir.get("/topics/orders/partitions/1/offsets"),
+        (200, json!({"beginning_offset": 0, "end_offset": 2}))
+    );
+    assert_eq!(
+        weir.get("/topics/orders/partitions/0/offsets"),
+        (200, json!({"beginning_offset": 0, "end_offset": 0}))
+    );
+    let (status, body) = weir.get("/topics/orders/partitions/9/offsets");
+    assert_eq!(
+        (status, body["error_code"].clone()),
+        (404, json!(40402)),
+        "{body}"
+    );
     let (status, body) = weir.get("/topics/nope");
     assert_eq!(
         (status, body["error_code"].clone()),
@@ -512,6 +526,13 @@ fn on_kafka_keys_partitions_and_metadata_come_from_the_broker() {
             .contains(&json!("kkeyed"))
     );
     assert_eq!(weir.get("/topics/nope").1["error_code"], json!(40401));
+    assert_eq!(
+        weir.get("/topics/kkeyed/partitions/3/offsets"),
+        (
+            200,
+            json!({"beginning_offset": 0, "end_offset": 1 + KEY_VECTORS.iter().filter(|(_, h)| kafka_partition(*h, 4) == 3).count()})
+        )
+    );
 
     let records = block_on(async {
         let log: Arc<dyn Log> = KafkaLog::connect(KafkaConfig::new(kafka.bootstrap()))

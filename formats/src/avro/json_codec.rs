@@ -20,6 +20,17 @@ fn json_kind(v: &Json) -> &'static str {
     }
 }
 
+/// An integer, or a number with no fractional part (`1.0`, as Python's `json` writes a float
+/// that holds a whole number); a fractional number is refused rather than truncated.
+fn integral(value: &Json) -> Option<i64> {
+    value.as_i64().or_else(|| {
+        value
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.007_199_254_740_992e15)
+            .map(|f| f as i64)
+    })
+}
+
 /// Bytes in Avro's JSON encoding: a string of code points 0-255, one per byte.
 fn latin1(s: &str) -> Result<Vec<u8>> {
     s.chars()
@@ -57,14 +68,14 @@ pub fn encode_json(plan: &Plan, ty: &Ty, value: &Json, out: &mut Vec<u8>) -> Res
             _ => Err(mismatch()),
         },
         Ty::Int(_) => {
-            let v = value.as_i64().ok_or_else(mismatch).and_then(|v| {
+            let v = integral(value).ok_or_else(mismatch).and_then(|v| {
                 i32::try_from(v).map_err(|_| CodecError::new(format!("{v} is out of range for an Avro int")))
             })?;
             write_long(out, i64::from(v));
             Ok(())
         }
         Ty::Long(_) => {
-            write_long(out, value.as_i64().ok_or_else(mismatch)?);
+            write_long(out, integral(value).ok_or_else(mismatch)?);
             Ok(())
         }
         Ty::Float => {

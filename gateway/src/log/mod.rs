@@ -179,6 +179,10 @@ pub trait Log: Send + Sync + 'static {
         }))
     }
 
+    /// The earliest retained offset and the next offset (Kafka's log start and end offsets) of
+    /// one partition.
+    async fn partition_offsets(&self, topic: &str, partition: i32) -> LogResult<(i64, i64)>;
+
     /// Appends a batch to one topic; returns where each record landed, in order, once durable.
     async fn append(&self, topic: &str, records: Vec<LogRecord>) -> LogResult<Vec<Appended>>;
 

@@ -1,7 +1,7 @@
 //! The Confluent REST Proxy v2 calls a producer makes: `POST /topics/{topic}`,
 //! `POST /topics/{topic}/partitions/{partition}`, and the read-only topic calls made right
 //! before producing (`GET /topics`, `GET /topics/{topic}`, `GET /topics/{topic}/partitions`,
-//! `GET /topics/{topic}/partitions/{partition}`). docs/ingest.md lists every decision and every
+//! `GET /topics/{topic}/partitions/{partition}` and its `/offsets`). docs/ingest.md lists every decision and every
 //! place where Weir differs from the proxy.
 //!
 //! - [`produce`]: the request body, the embedded formats (json: JSON text; binary: base64;
@@ -45,6 +45,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/topics/{topic}/partitions/{partition}",
             get(topics::partition).post(produce::to_partition),
+        )
+        .route(
+            "/topics/{topic}/partitions/{partition}/offsets",
+            get(topics::offsets),
         )
 }
 

@@ -2,7 +2,8 @@
 //! "configs", "partitions"}`), `GET /topics/{topic}/partitions` and
 //! `GET /topics/{topic}/partitions/{partition}` (`{"partition", "leader", "replicas":
 //! [{"broker", "leader", "in_sync"}]}`). An unknown topic is 404 / 40401, an unknown partition
-//! 404 / 40402. On the embedded log one broker, id 0, leads every partition; on Kafka the
+//! 404 / 40402. `GET /topics/{topic}/partitions/{partition}/offsets` answers
+//! `{"beginning_offset", "end_offset"}`. On the embedded log one broker, id 0, leads every partition; on Kafka the
 //! cluster's metadata answers. `configs` is empty: Weir does not read topic configs.
 
 use axum::extract::{Path, State};
@@ -66,16 +67,14 @@ pub(super) async fn partitions(
     )))
 }
 
-pub(super) async fn partition(
-    State(state): State<AppState>,
-    Path((topic, partition)): Path<(String, String)>,
-) -> Result<Response, ProxyError> {
-    let partitions = partitions_of(&state, &topic).await?;
+/// The partition the path names, or the proxy's 404 / 40401 (topic) or 40402 (partition).
+async fn find_partition(state: &AppState, topic: &str, partition: &str) -> Result<PartitionInfo, ProxyError> {
+    let partitions = partitions_of(state, topic).await?;
     partition
         .parse::<i32>()
         .ok()
         .and_then(|n| partitions.iter().find(|p| p.partition == n))
-        .map(|p| answer(partition_json(p)))
+        .cloned()
         .ok_or_else(|| {
             ProxyError::new(
                 StatusCode::NOT_FOUND,
@@ -86,4 +85,29 @@ pub(super) async fn partition(
                 ),
             )
         })
+}
+
+pub(super) async fn partition(
+    State(state): State<AppState>,
+    Path((topic, partition)): Path<(String, String)>,
+) -> Result<Response, ProxyError> {
+    let p = find_partition(&state, &topic, &partition).await?;
+    Ok(answer(partition_json(&p)))
+}
+
+/// `GET /topics/{topic}/partitions/{partition}/offsets`: `{"beginning_offset", "end_offset"}`
+/// (the earliest retained offset and the next offset to be written).
+pub(super) async fn offsets(
+    State(state): State<AppState>,
+    Path((topic, partition)): Path<(String, String)>,
+) -> Result<Response, ProxyError> {
+    let p = find_partition(&state, &topic, &partition).await?;
+    let (beginning, end) = state
+        .runtime
+        .shared()
+        .log
+        .partition_offsets(&topic, p.partition)
+        .await
+        .map_err(log_error)?;
+    Ok(answer(json!({"beginning_offset": beginning, "end_offset": end})))
 }

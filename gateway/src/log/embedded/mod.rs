@@ -411,6 +411,11 @@ impl Drop for EmbeddedLog {
 
 #[async_trait]
 impl Log for EmbeddedLog {
+    async fn partition_offsets(&self, topic: &str, partition: i32) -> LogResult<(i64, i64)> {
+        self.inner.check_open()?;
+        self.offsets(topic, partition)
+    }
+
     async fn create_topic(&self, topic: &str, partitions: i32) -> LogResult<()> {
         self.inner.check_open()?;
         self.inner.topic_or_create(topic, partitions).await.map(|_| ())

@@ -488,6 +488,21 @@ impl Log for KafkaLog {
         self.inner.topic_partitions().await
     }
 
+    async fn partition_offsets(&self, topic: &str, partition: i32) -> LogResult<(i64, i64)> {
+        self.inner.check_open()?;
+        let inner = Arc::clone(&self.inner);
+        let topic = topic.to_owned();
+        tokio::task::spawn_blocking(move || {
+            inner
+                .producer
+                .client()
+                .fetch_watermarks(&topic, partition, REQUEST_TIMEOUT)
+                .map_err(|e| inner.error("reading partition offsets", &e))
+        })
+        .await
+        .map_err(|e| LogError::Storage(format!("offsets request failed: {e}")))?
+    }
+
     async fn partitions(&self, topic: &str) -> LogResult<Option<Vec<PartitionInfo>>> {
         self.inner.check_open()?;
         let metadata = self.inner.metadata(Some(topic)).await?;
