@@ -35,7 +35,11 @@ async fn avro_json_encoding() {
     let err = s.serialize(id, &json!({"n": "three"})).await.unwrap_err();
     assert_eq!(err.message, "field n: expected int, got a string");
     let bytes = s.serialize(id, &json!({"n": 3.0})).await.unwrap();
-    assert_eq!(&bytes[5..], &[6, 0], "a whole number written as a float is that int");
+    assert_eq!(
+        &bytes[5..],
+        &[6, 0],
+        "a whole number written as a float is that int"
+    );
     let err = s.serialize(id, &json!({"n": 3.5})).await.unwrap_err();
     assert_eq!(err.message, "field n: expected int, got a number");
     let err = s.serialize(id, &json!({"n": 1, "zzz": 1})).await.unwrap_err();
