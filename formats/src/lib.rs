@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use schemas::{ConnectError, Data};
+use schemas::{ConnectError, Data, Schema};
 
 pub mod avro;
 pub mod bytes_converter;
@@ -51,6 +51,30 @@ pub trait Converter: Send + Sync {
     async fn from_connect(&self, topic: &str, data: Option<&Data>) -> Result<Option<Bytes>, ConnectError>;
     /// bytes -> Connect data (toConnectData). Bad bytes: ErrorKind::Data naming the topic and what is wrong.
     async fn to_connect(&self, topic: &str, bytes: Option<&[u8]>) -> Result<Option<Data>, ConnectError>;
+
+    /// A shortcut from JSON records of `schema` straight to this converter's bytes for
+    /// `topic` (HTTP ingestion's common case), when the converter has one for this schema.
+    /// Getting it does what the first `from_connect` of a record of `schema` would do (e.g.
+    /// register the schema). None: use `from_connect` on Connect values.
+    async fn json_writer(
+        &self,
+        topic: &str,
+        schema: &Arc<Schema>,
+    ) -> Result<Option<Arc<dyn JsonRecordWriter>>, ConnectError> {
+        let _ = (topic, schema);
+        Ok(None)
+    }
+}
+
+/// Writes JSON records of one schema as a converter's bytes, without Connect values between.
+pub trait JsonRecordWriter: Send + Sync {
+    /// Reads `body`, a JSON array of records, and appends each record's bytes to `out` and
+    /// the offset in `out` where it ends to `ends`. Every record's bytes equal what
+    /// `from_connect` writes for the record read as Connect data (`schemas::json` with default
+    /// options, a field the schema lacks refused). False when any record needs that full path
+    /// (bad JSON, a value of another type, an unknown, repeated or out-of-order field, ...):
+    /// `out` and `ends` then hold partial output to discard.
+    fn write_array(&self, body: &[u8], out: &mut Vec<u8>, ends: &mut Vec<usize>) -> bool;
 }
 
 const CLASSES: &[(&str, &str)] = &[

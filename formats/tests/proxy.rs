@@ -34,8 +34,35 @@ async fn avro_json_encoding() {
     assert_eq!(&bytes[5..], &[6, 0]);
     let err = s.serialize(id, &json!({"n": "three"})).await.unwrap_err();
     assert_eq!(err.message, "field n: expected int, got a string");
+    let bytes = s.serialize(id, &json!({"n": 3.0})).await.unwrap();
+    assert_eq!(
+        &bytes[5..],
+        &[6, 0],
+        "a whole number written as a float is that int"
+    );
+    let err = s.serialize(id, &json!({"n": 3.5})).await.unwrap_err();
+    assert_eq!(err.message, "field n: expected int, got a number");
     let err = s.serialize(id, &json!({"n": 1, "zzz": 1})).await.unwrap_err();
     assert!(err.message.contains("zzz"), "{}", err.message);
+}
+
+#[tokio::test]
+async fn avro_union_branches_are_named_by_full_name_or_a_unique_simple_name() {
+    let (s, id) = setup(
+        SchemaType::Avro,
+        r#"{"type":"record","name":"R","namespace":"a.b","fields":[{"name":"u","type":["null",
+            {"type":"record","name":"X","fields":[{"name":"x","type":"int"}]},
+            {"type":"record","name":"Y","namespace":"c","fields":[{"name":"y","type":"int"}]},
+            {"type":"long","logicalType":"timestamp-millis"}]}]}"#,
+    )
+    .await;
+    let s = &s;
+    let body = |v| async move { s.serialize(id, &v).await.map(|b| b[5..].to_vec()) };
+    assert_eq!(body(json!({"u": {"a.b.X": {"x": 1}}})).await.unwrap(), [2, 2]);
+    assert_eq!(body(json!({"u": {"X": {"x": 1}}})).await.unwrap(), [2, 2]);
+    assert_eq!(body(json!({"u": {"c.Y": {"y": 1}}})).await.unwrap(), [4, 2]);
+    assert_eq!(body(json!({"u": {"long": 1}})).await.unwrap(), [6, 2]);
+    assert_eq!(body(json!({"u": null})).await.unwrap(), [0]);
 }
 
 #[tokio::test]

@@ -424,8 +424,19 @@ fn with_avro_the_inferred_schema_is_registered_and_a_new_field_makes_version_2()
         ["id", "name", "email"]
     );
 
+    // Records that fit version 2 go straight from JSON to Avro: keys in any order, a repeated
+    // key counts with its last value, a missing field is null.
+    let (status, body) = push(
+        &weir,
+        "in",
+        r#"[{"email": "e@x.org", "id": 5, "name": "Eve"}, {"id": 6, "id": 7}]"#,
+        "application/json",
+    );
+    assert_eq!((status, body), (200, json!({"accepted": 2})));
+    assert_eq!(weir.get("/subjects/customers-value/versions").1, json!([1, 2]));
+
     // A changed type: refused naming the record and the field; no version 3, nothing written.
-    let (status, body) = push(&weir, "in", r#"[{"id": 5}, {"id": "six"}]"#, "application/json");
+    let (status, body) = push(&weir, "in", r#"[{"id": 8}, {"id": "nine"}]"#, "application/json");
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["errors"][0]["index"], 1);
     assert!(
@@ -436,11 +447,13 @@ fn with_avro_the_inferred_schema_is_registered_and_a_new_field_makes_version_2()
     );
     assert_eq!(weir.get("/subjects/customers-value/versions").1, json!([1, 2]));
 
-    let written = lines_as_json(&wait_lines(&out, 4, Duration::from_secs(20)));
+    let written = lines_as_json(&wait_lines(&out, 6, Duration::from_secs(20)));
     std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(read_lines(&out).len(), 4);
+    assert_eq!(read_lines(&out).len(), 6);
     assert_eq!(written[0], json!({"id": 1, "name": "Ada"}));
     assert_eq!(written[3], json!({"id": 4, "name": null, "email": "d@x.org"}));
+    assert_eq!(written[4], json!({"id": 5, "name": "Eve", "email": "e@x.org"}));
+    assert_eq!(written[5], json!({"id": 7, "name": null, "email": null}));
 }
 
 #[test]
@@ -559,10 +572,14 @@ fn rest_proxy_v2_produces_avro_with_inline_schemas_and_ids() {
         (422, json!(42202)),
         "{body}"
     );
-    // An unknown id.
+    // An unknown id: the proxy's "schema registration or lookup failed".
     let request = json!({"value_schema_id": 999, "records": [{"value": {"page": "/f", "n": 6}}]});
-    let (status, _) = weir.call_with("POST", "/topics/clicks", Some(&request.to_string()), avro);
-    assert_eq!(status, 404);
+    let (status, body) = weir.call_with("POST", "/topics/clicks", Some(&request.to_string()), avro);
+    assert_eq!(
+        (status, body["error_code"].clone()),
+        (408, json!(40801)),
+        "{body}"
+    );
 
     let written = lines_as_json(&wait_lines(&out, 2, Duration::from_secs(20)));
     std::thread::sleep(Duration::from_millis(500));

@@ -20,6 +20,17 @@ fn json_kind(v: &Json) -> &'static str {
     }
 }
 
+/// An integer, or a number with no fractional part (`1.0`, as Python's `json` writes a float
+/// that holds a whole number); a fractional number is refused rather than truncated.
+fn integral(value: &Json) -> Option<i64> {
+    value.as_i64().or_else(|| {
+        value
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.007_199_254_740_992e15)
+            .map(|f| f as i64)
+    })
+}
+
 /// Bytes in Avro's JSON encoding: a string of code points 0-255, one per byte.
 fn latin1(s: &str) -> Result<Vec<u8>> {
     s.chars()
@@ -57,14 +68,14 @@ pub fn encode_json(plan: &Plan, ty: &Ty, value: &Json, out: &mut Vec<u8>) -> Res
             _ => Err(mismatch()),
         },
         Ty::Int(_) => {
-            let v = value.as_i64().ok_or_else(mismatch).and_then(|v| {
+            let v = integral(value).ok_or_else(mismatch).and_then(|v| {
                 i32::try_from(v).map_err(|_| CodecError::new(format!("{v} is out of range for an Avro int")))
             })?;
             write_long(out, i64::from(v));
             Ok(())
         }
         Ty::Long(_) => {
-            write_long(out, value.as_i64().ok_or_else(mismatch)?);
+            write_long(out, integral(value).ok_or_else(mismatch)?);
             Ok(())
         }
         Ty::Float => {
@@ -156,7 +167,7 @@ pub fn encode_json(plan: &Plan, ty: &Ty, value: &Json, out: &mut Vec<u8>) -> Res
             if let Some(obj) = value.as_object()
                 && obj.len() == 1
                 && let Some((name, inner)) = obj.iter().next()
-                && let Some(i) = u.branches.iter().position(|b| branch_name(plan, b) == *name)
+                && let Some(i) = branch_index(plan, &u.branches, name)
             {
                 write_long(out, i as i64);
                 return encode_json(plan, &u.branches[i], inner, out).map_err(|e| e.at(name.clone()));
@@ -176,6 +187,19 @@ pub fn encode_json(plan: &Plan, ty: &Ty, value: &Json, out: &mut Vec<u8>) -> Res
             Err(last.unwrap_or_else(|| CodecError::new("no union branch takes the value")))
         }
     }
+}
+
+/// The branch a `{"name": value}` union value names: by Avro's name (a named type's full name),
+/// else by a named type's simple name when exactly one branch has it.
+fn branch_index(plan: &Plan, branches: &[Ty], name: &str) -> Option<usize> {
+    let names: Vec<String> = branches.iter().map(|b| branch_name(plan, b)).collect();
+    names.iter().position(|n| n == name).or_else(|| {
+        let simple = |n: &String| n.rsplit('.').next().is_some_and(|s| s == name) && n.contains('.');
+        match names.iter().filter(|n| simple(n)).count() {
+            1 => names.iter().position(simple),
+            _ => None,
+        }
+    })
 }
 
 /// How Avro's JSON encoding names a union branch: the full name of a named type, else the

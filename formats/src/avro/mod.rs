@@ -12,6 +12,7 @@
 
 pub mod codec;
 pub mod connect;
+pub mod from_json;
 mod json_codec;
 pub mod plan;
 pub mod to_connect;
@@ -24,12 +25,12 @@ use bytes::Bytes;
 use schemas::registry::{ParsedSchema, SchemaType};
 use schemas::{ConnectError, Data, Schema};
 
-use crate::Converter;
 use crate::confluent::{
     ReaderCache, SerdeConfig, WriterCache, resolve_writer, schema_for_id, schemaless_error,
 };
 use crate::registry::{ConverterContext, RegisteredSchema, SchemaText};
 use crate::wire;
+use crate::{Converter, JsonRecordWriter};
 use plan::{Plan, Ty};
 
 /// A compiled Avro schema and its Connect schema (the reader side of an id).
@@ -42,6 +43,8 @@ pub struct AvroReader {
 struct AvroWriter {
     id: i32,
     plan: Plan,
+    /// JSON records straight to bytes, when the schema allows it.
+    json: Option<Arc<from_json::JsonToAvro>>,
 }
 
 pub struct AvroConverter {
@@ -137,7 +140,8 @@ impl AvroConverter {
                 ConnectError::internal(format!("topic {topic}: compiling Weir's own Avro schema: {e}"))
             })?,
         };
-        let w = Arc::new(AvroWriter { id, plan });
+        let json = from_json::JsonToAvro::compile(schema, &plan, id).map(Arc::new);
+        let w = Arc::new(AvroWriter { id, plan, json });
         self.writers.put(schema, topic, w.clone());
         Ok(w)
     }
@@ -199,6 +203,15 @@ impl Converter for AvroConverter {
         let (id, datum) = wire::read_header(topic, bytes)?;
         let reader = self.reader(topic, id).await?;
         decode_datum(&reader, topic, datum).map(Some)
+    }
+
+    async fn json_writer(
+        &self,
+        topic: &str,
+        schema: &Arc<Schema>,
+    ) -> Result<Option<Arc<dyn JsonRecordWriter>>, ConnectError> {
+        let w = self.writer(topic, schema).await?;
+        Ok(w.json.clone().map(|j| j as Arc<dyn JsonRecordWriter>))
     }
 }
 

@@ -163,6 +163,9 @@ impl HttpEndpoint {
     /// Handles one push. The caller holds a permit from [`HttpEndpoint::admit`].
     pub async fn push(&self, body: &[u8], framing: Framing) -> Result<Pushed, PushError> {
         let started = Instant::now();
+        if let Some(pushed) = self.push_direct(body, framing, started).await? {
+            return Ok(pushed);
+        }
         let base = self.inferred.lock().clone();
         let (checked, raw) = self.check(base.as_ref(), body, framing).await?;
         let total = checked.values.len();
@@ -237,6 +240,76 @@ impl HttpEndpoint {
             rejected: errors,
             tolerate_errors: self.config.tolerate_errors,
         })
+    }
+
+    /// The common case in one pass: a JSON array whose records all fit the current schema,
+    /// written straight to the value converter's bytes (no Connect values) when the converter
+    /// can (AvroConverter), in one buffer that every record's value is a slice of. None: the
+    /// push takes the general path (which gives the same bytes, and names every refusal).
+    /// The schema does not change, so the inferred one stays as it is.
+    async fn push_direct(
+        &self,
+        body: &[u8],
+        framing: Framing,
+        started: Instant,
+    ) -> Result<Option<Pushed>, PushError> {
+        if framing != Framing::Json || self.config.key_field.is_some() {
+            return Ok(None);
+        }
+        let (schema, converter) = match &self.fixed {
+            Some(fixed) => {
+                let loaded = fixed.current().await;
+                if loaded.validator.is_some() {
+                    return Ok(None);
+                }
+                (loaded.schema.clone(), fixed.converter())
+            }
+            None => match self.inferred.lock().clone() {
+                Some(schema) => (schema, &self.value_converter),
+                None => return Ok(None),
+            },
+        };
+        // A converter that cannot (or a registration that fails): the general path decides.
+        let Ok(Some(writer)) = converter.json_writer(&self.config.topic, &schema).await else {
+            return Ok(None);
+        };
+        let mut out = Vec::with_capacity(body.len());
+        let mut ends = Vec::with_capacity(body.len() / 64 + 1);
+        if !writer.write_array(body, &mut out, &mut ends) {
+            return Ok(None);
+        }
+        // Slices of the buffer, in order (a writer that broke this would be a bug: no panic).
+        if !(ends.windows(2).all(|w| w[0] <= w[1]) && ends.last().is_none_or(|&e| e <= out.len())) {
+            return Ok(None);
+        }
+        let out = Bytes::from(out);
+        let mut start = 0;
+        let records: Vec<LogRecord> = ends
+            .iter()
+            .map(|&end| {
+                let value = out.slice(start..end);
+                start = end;
+                LogRecord {
+                    value: Some(value),
+                    ..LogRecord::default()
+                }
+            })
+            .collect();
+        let accepted = records.len();
+        self.metrics.read.inc_by(accepted as u64);
+        if accepted > 0 {
+            self.log.append(&self.config.topic, records).await?;
+            self.note_topic(&self.config.topic).await;
+        }
+        self.metrics.written.inc_by(accepted as u64);
+        self.metrics
+            .batch_seconds
+            .observe(started.elapsed().as_secs_f64());
+        Ok(Some(Pushed {
+            accepted,
+            rejected: Vec::new(),
+            tolerate_errors: self.config.tolerate_errors,
+        }))
     }
 
     /// The push's records under the connector's schema, and the body cut into records (None

@@ -1,4 +1,5 @@
-//! `POST /ingest/{connector}` and `POST /topics/{topic}` on the worker's listener.
+//! `POST /ingest/{connector}` on the worker's listener, and the REST Proxy's routes
+//! (`super::rest_proxy`).
 //!
 //! Answers of a push (docs/ingest.md has the table):
 //! 200 `{"accepted": N}` once written (with errors.tolerance=all also `"rejected"` and
@@ -31,7 +32,7 @@ const RETRY_AFTER_SECONDS: u64 = 1;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/ingest/{connector}", post(ingest))
-        .route("/topics/{topic}", post(super::rest_proxy::produce))
+        .merge(super::rest_proxy::router())
 }
 
 /// An ingestion answer that is not a 200: the API's error shape, plus `errors` for refused

@@ -7,7 +7,8 @@
 //! - [`task`]: the `HttpSource` task: opens the endpoint while RUNNING, closes it on pause and
 //!   stop (after the pushes in flight have finished).
 //! - [`http`]: `POST /ingest/{connector}` and its answers.
-//! - [`rest_proxy`]: the Confluent REST Proxy v2 produce call, `POST /topics/{topic}`.
+//! - [`rest_proxy`]: the Confluent REST Proxy v2 calls: `POST /topics/{topic}` (and to a
+//!   partition) and the topic metadata `GET`s.
 //!
 //! What must stay true: a push is answered 200 only after its records were appended and the
 //! log said they are durable; a refused push writes nothing (with `errors.tolerance=none`).

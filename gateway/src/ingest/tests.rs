@@ -6,7 +6,6 @@
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -14,32 +13,9 @@ use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-use crate::config::WorkerConfig;
-use crate::log::embedded::{EmbeddedLog, EmbeddedLogConfig};
-use crate::log::{ConsumedRecord, Log, Subscription};
-use crate::metrics::Metrics;
-use crate::runtime::status::StatusWriter;
-use crate::runtime::{Runtime, Shared};
-use crate::state::StateStore;
-
-async fn runtime(dir: &std::path::Path) -> (Runtime, Arc<EmbeddedLog>) {
-    let worker = WorkerConfig::from_properties(Default::default()).unwrap();
-    let store = StateStore::open(dir).await.unwrap();
-    let log = EmbeddedLog::open(EmbeddedLogConfig::new(dir.join("log")))
-        .await
-        .unwrap();
-    let rt = Runtime::new(Shared {
-        store: store.clone(),
-        log: log.clone() as Arc<dyn Log>,
-        worker: Arc::new(worker),
-        worker_id: "test:0".into(),
-        metrics: Arc::new(Metrics::new()),
-        statuses: StatusWriter::spawn(store, "test:0".into()),
-        ingest: Default::default(),
-        converters: formats::ConverterContext::default(),
-    });
-    (rt, log)
-}
+use crate::log::ConsumedRecord;
+use crate::runtime::Runtime;
+use crate::runtime::tests::{read_all, runtime_with};
 
 async fn http_source(rt: &Runtime, extra: &[(&str, &str)]) {
     let mut config: BTreeMap<String, String> = [
@@ -80,25 +56,10 @@ async fn push(rt: &Runtime, body: &str, content_type: &str) -> (StatusCode, Opti
     (status, retry, serde_json::from_slice(&bytes).unwrap())
 }
 
-async fn read_all(log: &EmbeddedLog, topic: &str, expected: usize) -> Vec<ConsumedRecord> {
-    let mut consumer = log
-        .consumer("reader", Subscription::Topics(vec![topic.to_owned()]))
-        .await
-        .unwrap();
-    let mut out = Vec::new();
-    for _ in 0..50 {
-        out.extend(consumer.poll(1000, Duration::from_millis(100)).await.unwrap());
-        if out.len() >= expected {
-            break;
-        }
-    }
-    out
-}
-
 #[tokio::test]
 async fn dead_letters_keep_the_pushed_bytes_and_say_why() {
     let dir = tempfile::tempdir().unwrap();
-    let (rt, log) = runtime(dir.path()).await;
+    let (rt, log) = runtime_with(dir.path(), &[]).await;
     http_source(
         &rt,
         &[
@@ -143,7 +104,7 @@ async fn dead_letters_keep_the_pushed_bytes_and_say_why() {
 #[tokio::test]
 async fn a_full_connector_answers_429_and_a_closed_log_503_both_with_retry_after() {
     let dir = tempfile::tempdir().unwrap();
-    let (rt, log) = runtime(dir.path()).await;
+    let (rt, log) = runtime_with(dir.path(), &[]).await;
     http_source(&rt, &[("http.max.inflight.requests", "1")]).await;
     let endpoint = rt.shared().ingest.get("in").unwrap();
     let held = endpoint.admit().unwrap();

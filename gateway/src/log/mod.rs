@@ -49,6 +49,15 @@ pub struct ConsumedRecord {
     pub headers: Vec<(String, Option<Bytes>)>,
 }
 
+/// A partition as the cluster's metadata describes it (broker ids).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionInfo {
+    pub partition: i32,
+    pub leader: i32,
+    pub replicas: Vec<i32>,
+    pub in_sync: Vec<i32>,
+}
+
 /// Where one appended record landed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Appended {
@@ -61,6 +70,62 @@ pub enum Subscription {
     Topics(Vec<String>),
     /// A regular expression matched against whole topic names, re-evaluated as topics appear.
     Pattern(String),
+}
+
+/// Runs an append to completion even if the caller stops waiting (a dropped HTTP request, a
+/// stopping task): an append that lands must also finish its own bookkeeping (the embedded
+/// log's next offsets, or the next append would reuse them).
+pub(crate) async fn append_detached(
+    topic: &str,
+    append: impl Future<Output = LogResult<Vec<Appended>>> + Send + 'static,
+) -> LogResult<Vec<Appended>> {
+    tokio::spawn(append)
+        .await
+        .map_err(|e| LogError::Storage(format!("append to topic {topic} failed: {e}")))?
+}
+
+/// A subscription checked and ready to match topic names: what both logs' consumers hold.
+#[derive(Debug)]
+pub(crate) struct TopicFilter {
+    subscription: Subscription,
+    /// The pattern, anchored to whole names.
+    pattern: Option<regex::Regex>,
+}
+
+impl TopicFilter {
+    /// Checks the named topics' names, or compiles the pattern.
+    pub(crate) fn new(subscription: Subscription) -> LogResult<TopicFilter> {
+        let pattern = match &subscription {
+            Subscription::Topics(names) => {
+                for name in names {
+                    embedded::partition::validate_topic_name(name)?;
+                }
+                None
+            }
+            Subscription::Pattern(p) => Some(regex::Regex::new(&format!("^(?:{p})$")).map_err(|e| {
+                LogError::InvalidArgument(format!(
+                    "topic pattern {p:?} is not a valid regular expression: {e}"
+                ))
+            })?),
+        };
+        Ok(TopicFilter {
+            subscription,
+            pattern,
+        })
+    }
+
+    pub(crate) fn subscription(&self) -> &Subscription {
+        &self.subscription
+    }
+
+    /// Whether records of `topic` are wanted.
+    pub(crate) fn wants(&self, topic: &str) -> bool {
+        match (&self.subscription, &self.pattern) {
+            (_, Some(re)) => re.is_match(topic),
+            (Subscription::Topics(names), None) => names.iter().any(|n| n == topic),
+            (Subscription::Pattern(_), None) => false,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -98,6 +163,25 @@ pub trait Log: Send + Sync + 'static {
 
     /// Topic names and partition counts.
     async fn topics(&self) -> LogResult<BTreeMap<String, i32>>;
+
+    /// The partitions of one topic with their leader and replicas; None when the topic does
+    /// not exist. By default one broker, id 0, leads every partition (the embedded log).
+    async fn partitions(&self, topic: &str) -> LogResult<Option<Vec<PartitionInfo>>> {
+        Ok(self.topics().await?.get(topic).map(|n| {
+            (0..*n)
+                .map(|partition| PartitionInfo {
+                    partition,
+                    leader: 0,
+                    replicas: vec![0],
+                    in_sync: vec![0],
+                })
+                .collect()
+        }))
+    }
+
+    /// The earliest retained offset and the next offset (Kafka's log start and end offsets) of
+    /// one partition.
+    async fn partition_offsets(&self, topic: &str, partition: i32) -> LogResult<(i64, i64)>;
 
     /// Appends a batch to one topic; returns where each record landed, in order, once durable.
     async fn append(&self, topic: &str, records: Vec<LogRecord>) -> LogResult<Vec<Appended>>;

@@ -4,12 +4,13 @@
 //! - [`Registry`]: the in-process API converters call (no HTTP), shared as `Arc<Registry>`;
 //! - [`router`]: Confluent's REST paths (`/subjects`, `/schemas`, `/config`, `/mode`,
 //!   `/compatibility`, `/contexts`, `/associations`) at the root of the worker's listener;
-//! - `sqlite`, `postgres`: the two stores, one behaviour (tests/registry_store.rs runs the
-//!   same suite against both).
+//! - `sql_store`: the store, written once; `sqlite`, `postgres`: its two backends (their
+//!   differences and constructors). tests/registry_store.rs runs one suite against both.
 
 pub mod client;
 pub mod http;
 pub mod postgres;
+mod sql_store;
 pub mod sqlite;
 mod store_util;
 pub mod tls;

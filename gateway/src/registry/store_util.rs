@@ -36,7 +36,7 @@ pub(crate) fn encode_refs(refs: &[SchemaReference]) -> Result<String, StoreError
 }
 
 /// Column reads both stores need, so that one function turns a row of either into a record.
-pub(crate) trait RegistryRow {
+pub trait RegistryRow {
     fn text(&self, column: &str) -> Result<String, StoreError>;
     /// An integer column; Postgres' INTEGER (version) and BIGINT (ids) both read as i64.
     fn int(&self, column: &str) -> Result<i64, StoreError>;

@@ -15,9 +15,26 @@ use crate::runtime::status::StatusWriter;
 use crate::state::{StateStore, TargetState};
 
 async fn runtime(dir: &std::path::Path) -> (Runtime, Arc<EmbeddedLog>) {
-    let mut props = BTreeMap::new();
-    props.insert("offset.flush.interval.ms".to_owned(), "50".to_owned());
-    props.insert("value.converter".to_owned(), "StringConverter".to_owned());
+    runtime_with(
+        dir,
+        &[
+            ("offset.flush.interval.ms", "50"),
+            ("value.converter", "StringConverter"),
+        ],
+    )
+    .await
+}
+
+/// A runtime on the embedded log in `dir`, with a worker of these properties (shared with the
+/// ingest tests).
+pub(crate) async fn runtime_with(
+    dir: &std::path::Path,
+    props: &[(&str, &str)],
+) -> (Runtime, Arc<EmbeddedLog>) {
+    let props = props
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     let worker = WorkerConfig::from_properties(props).unwrap();
     let store = StateStore::open(dir).await.unwrap();
     let log = EmbeddedLog::open(EmbeddedLogConfig::new(dir.join("log")))
@@ -36,7 +53,8 @@ async fn runtime(dir: &std::path::Path) -> (Runtime, Arc<EmbeddedLog>) {
     (rt, log)
 }
 
-async fn read_all(log: &EmbeddedLog, topic: &str, expected: usize) -> Vec<ConsumedRecord> {
+/// Reads `topic` until `expected` records came, then a little longer so that a duplicate shows.
+pub(crate) async fn read_all(log: &EmbeddedLog, topic: &str, expected: usize) -> Vec<ConsumedRecord> {
     let mut consumer = log
         .consumer("reader", Subscription::Topics(vec![topic.to_owned()]))
         .await

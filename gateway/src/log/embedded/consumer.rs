@@ -24,7 +24,7 @@ use schemas::TopicPartition;
 use super::batch::{self, DecodeTarget};
 use super::store::{self, StoredBatch};
 use super::{Inner, TopicState};
-use crate::log::{ConsumedRecord, LogConsumer, LogError, LogResult, Subscription};
+use crate::log::{ConsumedRecord, LogConsumer, LogError, LogResult, Subscription, TopicFilter};
 
 /// Batches fetched per query; a batch usually holds hundreds of records.
 const READ_BATCHES: i64 = 4;
@@ -47,8 +47,7 @@ struct CachedBatch {
 pub struct EmbeddedConsumer {
     inner: Arc<Inner>,
     group: String,
-    subscription: Subscription,
-    pattern: Option<regex::Regex>,
+    topics: TopicFilter,
     topics_seen: watch::Receiver<u64>,
     /// The `topics_changed` version the assignment was last computed for.
     topics_version: u64,
@@ -62,32 +61,19 @@ impl std::fmt::Debug for EmbeddedConsumer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EmbeddedConsumer")
             .field("group", &self.group)
-            .field("subscription", &self.subscription)
+            .field("subscription", self.topics.subscription())
             .finish_non_exhaustive()
     }
 }
 
 impl EmbeddedConsumer {
     pub(crate) async fn new(inner: Arc<Inner>, group: &str, subscription: Subscription) -> LogResult<Self> {
-        let pattern = match &subscription {
-            Subscription::Topics(names) => {
-                for name in names {
-                    super::partition::validate_topic_name(name)?;
-                }
-                None
-            }
-            Subscription::Pattern(p) => Some(regex::Regex::new(&format!("^(?:{p})$")).map_err(|e| {
-                LogError::InvalidArgument(format!(
-                    "topic pattern {p:?} is not a valid regular expression: {e}"
-                ))
-            })?),
-        };
+        let topics = TopicFilter::new(subscription)?;
         let topics_seen = inner.topics_changed.subscribe();
         let mut consumer = EmbeddedConsumer {
             inner,
             group: group.to_owned(),
-            subscription,
-            pattern,
+            topics,
             topics_seen,
             topics_version: 0,
             assigned: Vec::new(),
@@ -129,14 +115,6 @@ impl EmbeddedConsumer {
             .collect()
     }
 
-    fn wants(&self, topic: &str) -> bool {
-        match (&self.subscription, &self.pattern) {
-            (_, Some(re)) => re.is_match(topic),
-            (Subscription::Topics(names), None) => names.iter().any(|n| n == topic),
-            (Subscription::Pattern(_), None) => false,
-        }
-    }
-
     /// Adds topics that appeared since the last look and match the subscription.
     async fn refresh_assignment(&mut self, force: bool) -> LogResult<()> {
         // Compared by value: `changed()` in poll already marks the watch as seen.
@@ -150,7 +128,7 @@ impl EmbeddedConsumer {
             .topics
             .read()
             .values()
-            .filter(|t| self.wants(&t.name) && !self.assigned.iter().any(|a| a.topic.id == t.id))
+            .filter(|t| self.topics.wants(&t.name) && !self.assigned.iter().any(|a| a.topic.id == t.id))
             .cloned()
             .collect();
         if new_topics.is_empty() {

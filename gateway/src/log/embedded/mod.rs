@@ -33,7 +33,7 @@ use schemas::TopicPartition;
 
 use self::batch::BatchEncoder;
 use self::store::PendingBatch;
-use super::{Appended, Log, LogConsumer, LogError, LogRecord, LogResult, Subscription};
+use super::{Appended, Log, LogConsumer, LogError, LogRecord, LogResult, Subscription, append_detached};
 
 pub use self::consumer::EmbeddedConsumer;
 pub use self::retention::RetentionReport;
@@ -411,6 +411,11 @@ impl Drop for EmbeddedLog {
 
 #[async_trait]
 impl Log for EmbeddedLog {
+    async fn partition_offsets(&self, topic: &str, partition: i32) -> LogResult<(i64, i64)> {
+        self.inner.check_open()?;
+        self.offsets(topic, partition)
+    }
+
     async fn create_topic(&self, topic: &str, partitions: i32) -> LogResult<()> {
         self.inner.check_open()?;
         self.inner.topic_or_create(topic, partitions).await.map(|_| ())
@@ -428,12 +433,7 @@ impl Log for EmbeddedLog {
     }
 
     async fn append(&self, topic: &str, records: Vec<LogRecord>) -> LogResult<Vec<Appended>> {
-        // Run to completion even if the caller stops waiting: a commit that lands must also
-        // advance the in-memory offsets, or the next append would reuse them.
-        let inner = Arc::clone(&self.inner);
-        tokio::spawn(inner.append(topic.to_owned(), records))
-            .await
-            .map_err(|e| LogError::Storage(format!("append to topic {topic} failed: {e}")))?
+        append_detached(topic, Arc::clone(&self.inner).append(topic.to_owned(), records)).await
     }
 
     async fn consumer(&self, group: &str, subscription: Subscription) -> LogResult<Box<dyn LogConsumer>> {

@@ -33,8 +33,7 @@ use schemas::TopicPartition;
 
 use super::context::WeirContext;
 use super::{Inner, commit_sync, offset_list};
-use crate::log::embedded::partition::validate_topic_name;
-use crate::log::{ConsumedRecord, LogConsumer, LogError, LogResult, Subscription};
+use crate::log::{ConsumedRecord, LogConsumer, LogError, LogResult, Subscription, TopicFilter};
 
 /// How often the subscription is compared with the cluster's topics while it may grow.
 const REFRESH_GROWING: Duration = Duration::from_secs(1);
@@ -47,8 +46,7 @@ pub struct KafkaConsumer {
     group: String,
     /// None only while being dropped.
     consumer: Option<Arc<StreamConsumer<WeirContext>>>,
-    subscription: Subscription,
-    pattern: Option<regex::Regex>,
+    topics: TopicFilter,
     /// Topics subscribed now, sorted.
     subscribed: Vec<String>,
     next_refresh: Instant,
@@ -62,7 +60,7 @@ impl std::fmt::Debug for KafkaConsumer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KafkaConsumer")
             .field("group", &self.group)
-            .field("subscription", &self.subscription)
+            .field("subscription", self.topics.subscription())
             .field("subscribed", &self.subscribed)
             .finish_non_exhaustive()
     }
@@ -70,19 +68,7 @@ impl std::fmt::Debug for KafkaConsumer {
 
 impl KafkaConsumer {
     pub(crate) fn new(inner: Arc<Inner>, group: &str, subscription: Subscription) -> LogResult<Self> {
-        let pattern = match &subscription {
-            Subscription::Topics(names) => {
-                for name in names {
-                    validate_topic_name(name)?;
-                }
-                None
-            }
-            Subscription::Pattern(p) => Some(regex::Regex::new(&format!("^(?:{p})$")).map_err(|e| {
-                LogError::InvalidArgument(format!(
-                    "topic pattern {p:?} is not a valid regular expression: {e}"
-                ))
-            })?),
-        };
+        let topics = TopicFilter::new(subscription)?;
         let consumer: StreamConsumer<WeirContext> = inner
             .config
             .consumer_config(group)
@@ -92,8 +78,7 @@ impl KafkaConsumer {
             inner,
             group: group.to_owned(),
             consumer: Some(Arc::new(consumer)),
-            subscription,
-            pattern,
+            topics,
             subscribed: Vec::new(),
             next_refresh: Instant::now(),
             pending_seeks: Vec::new(),
@@ -107,14 +92,6 @@ impl KafkaConsumer {
             .ok_or_else(|| LogError::Unavailable(format!("the consumer of group {} is closed", self.group)))
     }
 
-    fn wants(&self, topic: &str) -> bool {
-        match (&self.subscription, &self.pattern) {
-            (_, Some(re)) => re.is_match(topic),
-            (Subscription::Topics(names), None) => names.iter().any(|n| n == topic),
-            (Subscription::Pattern(_), None) => false,
-        }
-    }
-
     /// Subscribes to the wanted topics that exist, when that set changed.
     async fn refresh(&mut self, force: bool) -> LogResult<()> {
         if !force && Instant::now() < self.next_refresh {
@@ -123,12 +100,12 @@ impl KafkaConsumer {
         let topics = self.inner.topic_partitions().await?;
         let wanted: Vec<String> = topics
             .keys()
-            .filter(|t| self.wants(t))
+            .filter(|t| self.topics.wants(t))
             .cloned()
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        let growing = match &self.subscription {
+        let growing = match self.topics.subscription() {
             Subscription::Pattern(_) => true,
             Subscription::Topics(names) => wanted.len() < names.iter().collect::<BTreeSet<_>>().len(),
         };
@@ -338,7 +315,7 @@ impl LogConsumer for KafkaConsumer {
         let Some(count) = count else {
             return Err(LogError::UnknownTopic(partition.topic.clone()));
         };
-        if !self.wants(&partition.topic) {
+        if !self.topics.wants(&partition.topic) {
             return Err(LogError::InvalidArgument(format!(
                 "cannot seek {}-{}: the consumer is not subscribed to topic {}",
                 partition.topic, partition.partition, partition.topic

@@ -39,7 +39,9 @@ pub use self::config::KafkaConfig;
 pub use self::consumer::KafkaConsumer;
 use self::context::WeirContext;
 use super::embedded::partition::{partition_for_key, validate_topic_name};
-use super::{Appended, Log, LogConsumer, LogError, LogRecord, LogResult, Subscription};
+use super::{
+    Appended, Log, LogConsumer, LogError, LogRecord, LogResult, PartitionInfo, Subscription, append_detached,
+};
 
 /// Timeout of one metadata, offsets or admin request.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -486,12 +488,47 @@ impl Log for KafkaLog {
         self.inner.topic_partitions().await
     }
 
-    async fn append(&self, topic: &str, records: Vec<LogRecord>) -> LogResult<Vec<Appended>> {
-        // Run to completion even if the caller stops waiting, like the embedded log.
+    async fn partition_offsets(&self, topic: &str, partition: i32) -> LogResult<(i64, i64)> {
+        self.inner.check_open()?;
         let inner = Arc::clone(&self.inner);
-        tokio::spawn(inner.append(topic.to_owned(), records))
-            .await
-            .map_err(|e| LogError::Storage(format!("append to topic {topic} failed: {e}")))?
+        let topic = topic.to_owned();
+        tokio::task::spawn_blocking(move || {
+            inner
+                .producer
+                .client()
+                .fetch_watermarks(&topic, partition, REQUEST_TIMEOUT)
+                .map_err(|e| inner.error("reading partition offsets", &e))
+        })
+        .await
+        .map_err(|e| LogError::Storage(format!("offsets request failed: {e}")))?
+    }
+
+    async fn partitions(&self, topic: &str) -> LogResult<Option<Vec<PartitionInfo>>> {
+        self.inner.check_open()?;
+        let metadata = self.inner.metadata(Some(topic)).await?;
+        Ok(metadata
+            .topics()
+            .iter()
+            .find(|t| t.name() == topic)
+            .filter(|t| t.error().is_none() && !t.partitions().is_empty())
+            .map(|t| {
+                let mut partitions: Vec<PartitionInfo> = t
+                    .partitions()
+                    .iter()
+                    .map(|p| PartitionInfo {
+                        partition: p.id(),
+                        leader: p.leader(),
+                        replicas: p.replicas().to_vec(),
+                        in_sync: p.isr().to_vec(),
+                    })
+                    .collect();
+                partitions.sort_by_key(|p| p.partition);
+                partitions
+            }))
+    }
+
+    async fn append(&self, topic: &str, records: Vec<LogRecord>) -> LogResult<Vec<Appended>> {
+        append_detached(topic, Arc::clone(&self.inner).append(topic.to_owned(), records)).await
     }
 
     async fn consumer(&self, group: &str, subscription: Subscription) -> LogResult<Box<dyn LogConsumer>> {

@@ -1,0 +1,72 @@
+use super::EmbeddedFormat::{self, *};
+use super::produce::parse_request;
+
+#[test]
+fn content_types_name_the_embedded_format_and_generic_ones_are_binary() {
+    let cases = [
+        ("application/vnd.kafka.json.v2+json", Some(Json)),
+        ("application/vnd.kafka.binary.v2+json", Some(Binary)),
+        ("application/vnd.kafka.avro.v2+json; charset=utf-8", Some(Avro)),
+        ("Application/Vnd.Kafka.Protobuf.V2+Json", Some(Protobuf)),
+        ("application/vnd.kafka.jsonschema.v2+json", Some(JsonSchema)),
+        ("application/vnd.kafka.avro+json", Some(Avro)),
+        ("application/vnd.kafka.v2+json", Some(Binary)),
+        ("application/vnd.kafka+json", Some(Binary)),
+        ("application/json", Some(Binary)),
+        ("application/octet-stream", Some(Binary)),
+        ("application/vnd.kafka.binary.v1+json", None),
+        ("application/vnd.kafka.v1+json", None),
+        ("application/vnd.kafka.xml.v2+json", None),
+        ("text/plain", None),
+        ("application/x-www-form-urlencoded", None),
+    ];
+    for (content_type, want) in cases {
+        assert_eq!(
+            EmbeddedFormat::from_content_type(Some(content_type)),
+            want,
+            "{content_type}"
+        );
+    }
+    assert_eq!(EmbeddedFormat::from_content_type(None), Some(Binary));
+}
+
+fn refused(body: &str) -> (u16, u32, String) {
+    let e = parse_request(body.as_bytes(), false).expect_err(body).0;
+    (e.status.as_u16(), e.error_code, e.message)
+}
+
+#[test]
+fn requests_are_read_leniently_where_jackson_is_and_refused_with_the_proxys_codes() {
+    let r = parse_request(
+        br#"{"value_schema": {"type": "string"}, "value_schema_id": "7", "key_schema_id": null,
+             "records": [{"value": "a", "partition": 1}, {"key": null, "value": null}]}"#,
+        false,
+    )
+    .unwrap();
+    assert_eq!(r.value_schema.as_deref(), Some(r#"{"type":"string"}"#));
+    assert_eq!(r.value_schema_id, Some(7));
+    assert_eq!(r.key_schema_id, None);
+    assert_eq!(r.records[0].partition, Some(1));
+    assert!(r.records[1].key.is_none() && r.records[1].value.is_none());
+    assert!(r.has_values() && !r.has_keys());
+
+    // To a partition, a record's own partition is ignored.
+    let r = parse_request(br#"{"records": [{"value": 1, "partition": -4}]}"#, true).unwrap();
+    assert_eq!(r.records[0].partition, None);
+
+    assert_eq!(refused("").0, 422);
+    assert_eq!(refused("null").0, 422);
+    assert_eq!(refused(r#"{"records": []}"#).0, 422);
+    assert_eq!(refused(r#"{}"#).0, 422);
+    assert_eq!(refused("{nope").0, 400);
+    assert_eq!(refused("[1]").0, 400);
+    assert_eq!(refused(r#"{"records": {"value": 1}}"#).0, 400);
+    assert_eq!(refused(r#"{"records": [{"value": 1, "partition": "x"}]}"#).0, 400);
+    assert_eq!(
+        refused(r#"{"records": [{"value": 1}], "value_schema_id": "x"}"#).0,
+        400
+    );
+    let (status, code, message) = refused(r#"{"records": [{"value": 1}, {"value": 2, "partition": -1}]}"#);
+    assert_eq!((status, code), (422, 422));
+    assert!(message.contains("records[1].partition"), "{message}");
+}
