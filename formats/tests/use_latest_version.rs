@@ -163,8 +163,14 @@ async fn json_schema_leaves_out_a_null_its_latest_schema_does_not_accept() {
     let c = converter(&reg, "JsonSchemaConverter", LATEST_LAX);
     let address = Arc::new(
         Schema::structure([
-            ("zip".to_string(), Arc::new(Schema::new(SchemaKind::Int64).optional())),
-            ("city".to_string(), Arc::new(Schema::new(SchemaKind::String).optional())),
+            (
+                "zip".to_string(),
+                Arc::new(Schema::new(SchemaKind::Int64).optional()),
+            ),
+            (
+                "city".to_string(),
+                Arc::new(Schema::new(SchemaKind::String).optional()),
+            ),
         ])
         .optional(),
     );
@@ -199,21 +205,33 @@ async fn json_schema_leaves_out_a_null_its_latest_schema_does_not_accept() {
     assert!(!validator.is_valid(&with_null));
 
     // Read back: absent properties are null again.
-    let back = converter(&reg, "JsonSchemaConverter", &[("use.optional.for.nonrequired", "true")])
-        .to_connect("people", Some(&bytes))
-        .await
-        .unwrap()
-        .unwrap();
-    let Value::Struct(read) = &back.value else { panic!() };
+    let back = converter(
+        &reg,
+        "JsonSchemaConverter",
+        &[("use.optional.for.nonrequired", "true")],
+    )
+    .to_connect("people", Some(&bytes))
+    .await
+    .unwrap()
+    .unwrap();
+    let Value::Struct(read) = &back.value else {
+        panic!()
+    };
     let age = back.schema.as_ref().unwrap().field("age").unwrap().index;
     assert_eq!(read[age], Value::Null);
 
     // A schema the converter derives itself writes nulls, as Confluent does.
     let own = converter(&reg, "JsonSchemaConverter", &[]);
     let bytes = own
-        .from_connect("own", Some(&sparse(&[("id", SchemaKind::Int64), ("age", SchemaKind::Int64)])))
+        .from_connect(
+            "own",
+            Some(&sparse(&[("id", SchemaKind::Int64), ("age", SchemaKind::Int64)])),
+        )
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(std::str::from_utf8(&bytes[5..]).unwrap(), r#"{"id":1,"age":null}"#);
+    assert_eq!(
+        std::str::from_utf8(&bytes[5..]).unwrap(),
+        r#"{"id":1,"age":null}"#
+    );
 }

@@ -214,7 +214,10 @@ fn an_inline_json_schema_validates_every_record_against_the_schema_itself() {
         .iter()
         .map(|r| String::from_utf8_lossy(&r.value.as_ref().unwrap()[5..]).into_owned())
         .collect();
-    assert_eq!(texts, [r#"{"id":1,"name":"Ada","age":36}"#, r#"{"id":2,"name":"Bo"}"#]);
+    assert_eq!(
+        texts,
+        [r#"{"id":1,"name":"Ada","age":36}"#, r#"{"id":2,"name":"Bo"}"#]
+    );
 }
 
 #[test]
@@ -415,7 +418,10 @@ fn a_protobuf_push_is_the_message_value_schema_message_names_and_absent_fields_a
                "key.field": "order_id", "key.converter": "StringConverter"})
     };
     // A message the schema lacks: refused at create, naming the key and the messages there are.
-    let (status, body) = weir.post("/connectors", &json!({"name": "bad", "config": config("Invoice")}));
+    let (status, body) = weir.post(
+        "/connectors",
+        &json!({"name": "bad", "config": config("Invoice")}),
+    );
     assert_eq!(status, 400, "{body}");
     let text = body["message"].as_str().unwrap_or_default();
     assert!(
@@ -517,12 +523,20 @@ fn after_a_restart_inference_resumes_from_the_registered_schema() {
             c,
             json!({"topic": c, "value.converter": c, "value.schema.infer": "true"}),
         );
-        let first = push(&weir, c, r#"[{"id": 1, "name": "Ada", "email": "ada@example.com"}]"#);
+        let first = push(
+            &weir,
+            c,
+            r#"[{"id": 1, "name": "Ada", "email": "ada@example.com"}]"#,
+        );
         assert_eq!(first, (200, json!({"accepted": 1})), "{c}");
         let second = push(&weir, c, r#"[{"id": 2, "tier": "gold"}]"#);
         assert_eq!(second, (200, json!({"accepted": 1})), "{c}");
         let subject = format!("{c}-value");
-        assert_eq!(weir.get(&format!("/subjects/{subject}/versions")).1, json!([1, 2]), "{c}");
+        assert_eq!(
+            weir.get(&format!("/subjects/{subject}/versions")).1,
+            json!([1, 2]),
+            "{c}"
+        );
         assert_eq!(
             registered_fields(&weir, &subject, "2"),
             ["id", "name", "email", "tier"],
@@ -538,11 +552,19 @@ fn after_a_restart_inference_resumes_from_the_registered_schema() {
         // Fewer fields, in another order: written under version 2, nothing narrower registered.
         let (status, body) = push(&weir, c, r#"[{"name": "Cy", "id": 3}]"#);
         assert_eq!((status, body), (200, json!({"accepted": 1})), "{c}");
-        assert_eq!(weir.get(&format!("/subjects/{subject}/versions")).1, json!([1, 2]), "{c}");
+        assert_eq!(
+            weir.get(&format!("/subjects/{subject}/versions")).1,
+            json!([1, 2]),
+            "{c}"
+        );
         // A new field widens version 2, keeping its order.
         let (status, body) = push(&weir, c, r#"[{"zip": "0150", "id": 4}]"#);
         assert_eq!((status, body), (200, json!({"accepted": 1})), "{c}");
-        assert_eq!(weir.get(&format!("/subjects/{subject}/versions")).1, json!([1, 2, 3]), "{c}");
+        assert_eq!(
+            weir.get(&format!("/subjects/{subject}/versions")).1,
+            json!([1, 2, 3]),
+            "{c}"
+        );
         assert_eq!(
             registered_fields(&weir, &subject, "3"),
             ["id", "name", "email", "tier", "zip"],

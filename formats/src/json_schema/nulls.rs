@@ -109,9 +109,9 @@ impl<'a> Planner<'a> {
             let Some(Json::Array(branches)) = obj.get(*key) else {
                 return None;
             };
-            let mut others = branches.iter().filter(|b| {
-                self.resolve(b, depth).get("type").and_then(Json::as_str) != Some("null")
-            });
+            let mut others = branches
+                .iter()
+                .filter(|b| self.resolve(b, depth).get("type").and_then(Json::as_str) != Some("null"));
             let one = others.next()?;
             others.next().is_none().then_some(one)
         })
@@ -181,7 +181,8 @@ impl<'a> Planner<'a> {
             }
             _ => return None,
         };
-        let any = plan.omit.iter().any(|o| *o) || plan.fields.iter().any(Option::is_some) || plan.items.is_some();
+        let any =
+            plan.omit.iter().any(|o| *o) || plan.fields.iter().any(Option::is_some) || plan.items.is_some();
         any.then_some(plan)
     }
 }

@@ -154,7 +154,9 @@ impl ProtobufConverter {
         // a message carries its simple name), else the first message.
         let indexes = match p.index_path_of(&full_name) {
             Some(indexes) => indexes,
-            None => p.message_named(&full_name).map_or_else(|_| vec![0], |(indexes, _)| indexes),
+            None => p
+                .message_named(&full_name)
+                .map_or_else(|_| vec![0], |(indexes, _)| indexes),
         };
         let message = p.message_by_index_path(&indexes).ok_or_else(|| {
             ConnectError::schema(format!(

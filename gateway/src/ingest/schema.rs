@@ -248,7 +248,9 @@ fn load(registered: &Arc<RegisteredSchema>, message: Option<&str>) -> Result<Loa
             let schema = formats::avro::connect::to_connect_schema(&plan).map_err(|e| e.0)?;
             (schema, None)
         }
-        (SchemaType::Protobuf, ParsedSchema::Protobuf(p)) => (Arc::new(protobuf_schema(id, p, message)?), None),
+        (SchemaType::Protobuf, ParsedSchema::Protobuf(p)) => {
+            (Arc::new(protobuf_schema(id, p, message)?), None)
+        }
         (SchemaType::Json, ParsedSchema::Json(j)) => {
             // A property missing from `required` may be missing from a record: JSON Schema's
             // meaning, whatever the converter's `use.optional.for.nonrequired` says for reading.

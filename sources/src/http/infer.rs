@@ -277,7 +277,8 @@ mod tests {
         for f in &mut read.fields {
             let mut fs = Schema::clone(&f.schema);
             fs.default = Some(schemas::Value::Null);
-            fs.parameters.insert("io.confluent.connect.protobuf.Tag".into(), "1".into());
+            fs.parameters
+                .insert("io.confluent.connect.protobuf.Tag".into(), "1".into());
             if fs.kind == SchemaKind::Struct {
                 fs.name = Some("ConnectDefault2".into());
             }

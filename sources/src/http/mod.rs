@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use schemas::ConnectError;
-use schemas::registry::{ParsedSchema, SchemaType};
 use schemas::config::{ConfigDef, ConfigKey, ConfigType, Importance};
+use schemas::registry::{ParsedSchema, SchemaType};
 
 pub mod batch;
 pub mod body;
@@ -263,15 +263,12 @@ fn check_message(schema: &SchemaSource, name: &str) -> Result<(), ConnectError> 
             key,
             format!("needs value.schema.type=PROTOBUF (value.schema.type is {schema_type})"),
         )),
-        SchemaSource::Inline { schema, .. } => {
-            match ParsedSchema::parse(SchemaType::Protobuf, schema, &[]) {
-                Ok(ParsedSchema::Protobuf(p)) => p
-                    .message_named(name)
-                    .map(|_| ())
-                    .map_err(|e| ConnectError::config(key, format!("Invalid value {name} for configuration {key}: {e}"))),
-                _ => Ok(()),
-            }
-        }
+        SchemaSource::Inline { schema, .. } => match ParsedSchema::parse(SchemaType::Protobuf, schema, &[]) {
+            Ok(ParsedSchema::Protobuf(p)) => p.message_named(name).map(|_| ()).map_err(|e| {
+                ConnectError::config(key, format!("Invalid value {name} for configuration {key}: {e}"))
+            }),
+            _ => Ok(()),
+        },
     }
 }
 
@@ -326,24 +323,34 @@ mod tests {
     fn the_protobuf_message_is_checked_at_create() {
         let proto = "syntax = \"proto3\"; package shop; message Customer { int64 id = 1; } message Order { int64 id = 1; }";
         let with = |pairs: &[(&str, &str)]| {
-            let mut all = vec![("topic", "t"), ("value.schema", proto), ("value.schema.type", "PROTOBUF")];
+            let mut all = vec![
+                ("topic", "t"),
+                ("value.schema", proto),
+                ("value.schema.type", "PROTOBUF"),
+            ];
             all.extend_from_slice(pairs);
             HttpSourceConfig::new(&cfg(&all))
         };
         assert!(with(&[]).is_ok_and(|c| c.message.is_none()));
-        assert!(with(&[("value.schema.message", "Order")]).is_ok_and(|c| c.message.as_deref() == Some("Order")));
+        assert!(
+            with(&[("value.schema.message", "Order")]).is_ok_and(|c| c.message.as_deref() == Some("Order"))
+        );
         assert!(with(&[("value.schema.message", "shop.Order")]).is_ok());
         let missing = with(&[("value.schema.message", "Invoice")]);
-        assert!(
-            missing.is_err_and(|e| e.message.starts_with("value.schema.message: Invalid value Invoice")
-                && e.message.contains("shop.Customer, shop.Order")),
-        );
+        assert!(missing.is_err_and(|e| {
+            e.message
+                .starts_with("value.schema.message: Invalid value Invoice")
+                && e.message.contains("shop.Customer, shop.Order")
+        }),);
         let avro = HttpSourceConfig::new(&cfg(&[
             ("topic", "t"),
             ("value.schema", "\"long\""),
             ("value.schema.message", "Order"),
         ]));
-        assert!(avro.is_err_and(|e| e.message.starts_with("value.schema.message: needs value.schema.type=PROTOBUF")));
+        assert!(avro.is_err_and(|e| {
+            e.message
+                .starts_with("value.schema.message: needs value.schema.type=PROTOBUF")
+        }));
         let subject = HttpSourceConfig::new(&cfg(&[
             ("topic", "t"),
             ("value.schema.subject", "orders-value"),

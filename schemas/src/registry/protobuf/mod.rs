@@ -193,7 +193,10 @@ impl ProtobufSchema {
         };
         match simple.as_slice() {
             [one] => Ok((*one).clone()),
-            [] => Err(format!("the schema has no message {wanted} (its messages: {})", names())),
+            [] => Err(format!(
+                "the schema has no message {wanted} (its messages: {})",
+                names()
+            )),
             many => Err(format!(
                 "{wanted} names several messages ({}); use the full name",
                 many.iter()

@@ -362,7 +362,9 @@ fn message_index_paths_follow_declaration_order_without_map_entries() {
 
 #[test]
 fn messages_are_found_by_full_or_unique_simple_name() {
-    let s = ok("syntax = \"proto3\";\npackage p;\nmessage A { message Item { int32 x = 1; } }\nmessage B { message Item { int32 y = 1; } }\nmessage C { int32 z = 1; }\n");
+    let s = ok(
+        "syntax = \"proto3\";\npackage p;\nmessage A { message Item { int32 x = 1; } }\nmessage B { message Item { int32 y = 1; } }\nmessage C { int32 z = 1; }\n",
+    );
     let path = |name: &str| s.message_named(name).map(|(p, m)| (p, m.full_name().to_string()));
     assert_eq!(path("C"), Ok((vec![2], "p.C".to_string())));
     assert_eq!(path(".p.B.Item"), Ok((vec![1, 0], "p.B.Item".to_string())));
@@ -370,7 +372,10 @@ fn messages_are_found_by_full_or_unique_simple_name() {
     let ambiguous = path("Item").unwrap_err();
     assert!(ambiguous.contains("p.A.Item, p.B.Item"), "{ambiguous}");
     let missing = path("D").unwrap_err();
-    assert!(missing.contains("no message D (its messages: p.A, p.A.Item, p.B, p.B.Item, p.C)"), "{missing}");
+    assert!(
+        missing.contains("no message D (its messages: p.A, p.A.Item, p.B, p.B.Item, p.C)"),
+        "{missing}"
+    );
 }
 
 #[test]
