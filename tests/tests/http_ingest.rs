@@ -461,9 +461,12 @@ fn a_registration_the_subject_refuses_refuses_the_push() {
     let dir = temp_dir();
     let out = dir.path().join("out.jsonl");
     let weir = Weir::start(&WeirConfig::new(dir.path()));
-    // Someone registered `id` as a string for this subject already (BACKWARD, the default).
-    let schema = r#"{"type":"record","name":"ConnectDefault","namespace":"io.confluent.connect.avro","fields":[{"name":"id","type":"string"}]}"#;
-    let (status, body) = weir.post("/subjects/orders-value/versions", &json!({"schema": schema}));
+    // Someone registered a plain string for this subject already (BACKWARD, the default): not
+    // a struct, so inference starts from the records, and the registry refuses the record.
+    let (status, body) = weir.post(
+        "/subjects/orders-value/versions",
+        &json!({"schema": "\"string\""}),
+    );
     assert_eq!(status, 200, "{body}");
     avro_source(&weir, "in", "orders", json!({"value.schema.infer": "true"}));
     sink(&weir, "out", "orders", &out, "AvroConverter");
@@ -477,6 +480,29 @@ fn a_registration_the_subject_refuses_refuses_the_push() {
         "{body}"
     );
     assert_eq!(weir.get("/subjects/orders-value/versions").1, json!([1]));
+
+    // A registered struct is where inference resumes from: its `id` is a string, so an integer
+    // `id` is refused as a changed type, naming the field.
+    let schema = r#"{"type":"record","name":"ConnectDefault","namespace":"io.confluent.connect.avro","fields":[{"name":"id","type":"string"}]}"#;
+    let (status, body) = weir.post("/subjects/refunds-value/versions", &json!({"schema": schema}));
+    assert_eq!(status, 200, "{body}");
+    avro_source(
+        &weir,
+        "refunds-in",
+        "refunds",
+        json!({"value.schema.infer": "true"}),
+    );
+    let (status, body) = push(&weir, "refunds-in", r#"[{"id": 1}]"#, "application/json");
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("field id"),
+        "{body}"
+    );
+    let (status, body) = push(&weir, "refunds-in", r#"[{"id": "r1"}]"#, "application/json");
+    assert_eq!((status, body), (200, json!({"accepted": 1})));
     std::thread::sleep(Duration::from_millis(500));
     assert!(read_lines(&out).is_empty());
 }
