@@ -119,10 +119,12 @@ async fn customer_records_give_the_full_paths_bytes() {
                    {"name":"Zoë \"Q\" \n\u00e9\ud83d\ude00","tags":["a",null,"b"],"address":{"zip":-150}},
                    {"customer_id":-9223372036854775808,"spending":-0.0,"tags":[],"scores":[1,2.5,1e300,null]},
                    {"customer_id":9223372036854775807,"spending":3,"address":{"zip":null,"city":"Paris"}},
-                   {"customer_id":4.0,"tags":null,"address":null,"scores":[]},
+                   {"customer_id":4,"tags":null,"address":null,"scores":[]},
                    {}]"#,
                 true,
             ),
+            // A whole number written as a float is told from its text by the full path.
+            (r#"[{"customer_id":4.0}]"#, false),
             ("[]", true),
             ("  [ ]  ", true),
             // Fields after a skipped one, still in schema order.

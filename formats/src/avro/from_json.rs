@@ -21,6 +21,7 @@ use super::codec::{UNION_NAME, write_bytes, write_long};
 use super::connect::RECURSIVE_PARAM;
 use super::plan::{Plan, Ty};
 use crate::wire;
+use schemas::json::scalars::{BoolVisitor, FloatVisitor, IntVisitor, declined as decline, to_f32};
 use schemas::{Schema, SchemaKind};
 
 /// Deeper schemas are left to the full path.
@@ -200,11 +201,6 @@ fn node(schema: &Schema, plan: &Plan, ty: &Ty, depth: usize) -> Option<Node> {
     })
 }
 
-/// Any error: never shown (the full path reports), so keep it cheap.
-fn decline<E: serde::de::Error>() -> E {
-    E::custom("declined")
-}
-
 /// Where a push's records are written: the output, and the field spans of the records being
 /// read (a stack: one frame per record nesting level), reused across records.
 struct Buf {
@@ -294,11 +290,11 @@ impl<'de> Visitor<'de> for Write<'_, '_> {
                 write_long(out, v);
             }
             Kind::Float32 => {
-                let v = d.deserialize_f64(FloatVisitor)? as f32;
+                let v = to_f32(d.deserialize_f64(FloatVisitor)?)?;
                 out.extend_from_slice(&v.to_le_bytes());
             }
             Kind::Float32AsDouble => {
-                let v = d.deserialize_f64(FloatVisitor)? as f32;
+                let v = to_f32(d.deserialize_f64(FloatVisitor)?)?;
                 out.extend_from_slice(&f64::from(v).to_le_bytes());
             }
             Kind::Float64 => {
@@ -314,56 +310,6 @@ impl<'de> Visitor<'de> for Write<'_, '_> {
             Kind::Record(fields) => d.deserialize_map(RecordVisitor { fields, buf })?,
         }
         Ok(())
-    }
-}
-
-struct IntVisitor;
-impl<'de> Visitor<'de> for IntVisitor {
-    type Value = i64;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an integer")
-    }
-    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<i64, E> {
-        Ok(v)
-    }
-    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<i64, E> {
-        i64::try_from(v).map_err(|_| decline())
-    }
-    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<i64, E> {
-        // As the Connect reading: 3.0 reads as 3, 3.5 does not.
-        if v.fract() == 0.0 && v.abs() < 9.0e15 {
-            Ok(v as i64)
-        } else {
-            Err(decline())
-        }
-    }
-}
-
-struct FloatVisitor;
-impl<'de> Visitor<'de> for FloatVisitor {
-    type Value = f64;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a number")
-    }
-    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<f64, E> {
-        Ok(v as f64)
-    }
-    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<f64, E> {
-        Ok(v as f64)
-    }
-    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<f64, E> {
-        Ok(v)
-    }
-}
-
-struct BoolVisitor;
-impl<'de> Visitor<'de> for BoolVisitor {
-    type Value = bool;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a boolean")
-    }
-    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<bool, E> {
-        Ok(v)
     }
 }
 

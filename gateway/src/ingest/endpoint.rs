@@ -7,7 +7,17 @@
 //!
 //! Concurrency: pushes to one connector run side by side (bounded by
 //! `http.max.inflight.requests`; beyond it the answer is 429). The inferred schema sits behind
-//! a std mutex held only to read or swap the `Arc`, never across an await.
+//! a std mutex held only to read or swap the `Arc`, never across an await. A push that widens
+//! the inferred schema registers, writes and moves the schema on under `widening`, an async
+//! lock, after checking its records again against the schema it finds there: two pushes that
+//! each bring a new field never register versions built on the same base (which would lose one
+//! field, or give two fields one Protobuf number). Pushes that fit the current schema never
+//! take it.
+//!
+//! Errors by kind: a record's own problem (ErrorKind::Data) refuses that record; a schema the
+//! registry refuses refuses the records that need it (the others are written under the schema
+//! as it was, with errors.tolerance=all); a registry or log that cannot be reached refuses the
+//! whole push with 503 (retriable: nothing goes to the dead-letter queue for it).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -61,6 +71,13 @@ pub enum PushError {
     /// The log refused or could not take the records.
     #[error("{0}")]
     Log(#[from] LogError),
+    /// The schema registry (or another service a converter needs) cannot be reached: nothing
+    /// was written, a retry may succeed.
+    #[error("{0}")]
+    Unavailable(String),
+    /// A converter failed for a reason that is neither the record's nor retriable.
+    #[error("{0}")]
+    Internal(String),
 }
 
 pub struct HttpEndpoint {
@@ -83,6 +100,11 @@ pub struct HttpEndpoint {
     default_max_body: usize,
     topics: TopicSet,
     store: StateStore,
+    /// Held by a push that widens the inferred schema, from its final check to its write.
+    widening: tokio::sync::Mutex<()>,
+    /// `connector.class` and the value converter's class, for dead letters' `class.name`.
+    connector_class: String,
+    value_converter_class: String,
 }
 
 /// What the task hands over to build an endpoint.
@@ -100,6 +122,8 @@ pub struct EndpointParts {
     pub default_max_body: usize,
     pub topics: TopicSet,
     pub store: StateStore,
+    pub connector_class: String,
+    pub value_converter_class: String,
 }
 
 impl HttpEndpoint {
@@ -119,6 +143,9 @@ impl HttpEndpoint {
             default_max_body: parts.default_max_body,
             topics: parts.topics,
             store: parts.store,
+            widening: tokio::sync::Mutex::new(()),
+            connector_class: parts.connector_class,
+            value_converter_class: parts.value_converter_class,
         }
     }
 
@@ -166,62 +193,74 @@ impl HttpEndpoint {
         if let Some(pushed) = self.push_direct(body, framing, started).await? {
             return Ok(pushed);
         }
-        let base = self.inferred.lock().clone();
-        let (checked, raw) = self.check(base.as_ref(), body, framing).await?;
+        let mut base = self.inferred.lock().clone();
+        let (mut checked, mut raw) = self.check(base.as_ref(), body, framing).await?;
+        // A push that widens the inferred schema goes on under the widening lock, checked again
+        // against the schema as it is once the lock is held (another push may have moved it).
+        let _widening = if self.config.schema == SchemaSource::Infer && widens(&checked, base.as_ref()) {
+            let guard = self.widening.lock().await;
+            let now = self.inferred.lock().clone();
+            if !same(now.as_ref(), base.as_ref()) {
+                base = now;
+                (checked, raw) = self.check(base.as_ref(), body, framing).await?;
+            }
+            Some(guard)
+        } else {
+            None
+        };
         let total = checked.values.len();
         self.metrics.read.inc_by(total as u64);
-        let mut errors: Vec<RecordError> = Vec::new();
         if !self.config.tolerate_errors && checked.has_refusals() {
-            errors.extend(checked.values.iter().enumerate().filter_map(|(index, v)| {
-                v.as_ref().err().map(|m| RecordError {
-                    index,
-                    message: m.clone(),
-                })
-            }));
+            let errors = refusals(&checked);
             return Err(self.refused(total, errors));
         }
-        let mut records: Vec<LogRecord> = Vec::with_capacity(total);
         let converter = self
             .fixed
             .as_ref()
             .map_or(&self.value_converter, |f| f.converter());
-        let schema = checked.schema;
-        let key = match (&self.config.key_field, &schema) {
-            (Some(name), Some(schema)) => schema.field(name).map(|f| (f.index, f.schema.clone())),
-            _ => None,
-        };
-        for (index, value) in checked.values.into_iter().enumerate() {
-            let record = match (value, &schema) {
-                (Ok(value), Some(schema)) => self.encode(converter, schema, key.as_ref(), value).await,
-                (Ok(_), None) => Err("no schema".to_owned()),
-                (Err(m), _) => Err(m),
-            };
-            match record {
-                Ok(record) => records.push(record),
-                Err(message) => errors.push(RecordError { index, message }),
+        let mut schema = checked.schema.clone();
+        let (mut records, mut errors) = match self
+            .encode_all(converter, schema.as_ref(), checked.values)
+            .await?
+        {
+            Encoded::Done(records, errors) => (records, errors),
+            Encoded::SchemaRefused(refusal) => {
+                // The widened schema was refused by the registry: the records that fit the schema
+                // as it was are written under it, the ones that need the new fields are refused
+                // with the registry's reason.
+                let widened = schema.as_ref().is_some_and(|s| !same(Some(s), base.as_ref()));
+                match (&base, widened) {
+                    (Some(b), true) => {
+                        let raw_now = match &raw {
+                            Some(raw) => raw.clone(),
+                            None => body::split(body, framing).map_err(|e| PushError::Body(e.0))?,
+                        };
+                        let parsed = batch::parse(&raw_now);
+                        let values = batch::to_values(b, &parsed)
+                            .into_iter()
+                            .map(|v| {
+                                v.map_err(|m| {
+                                    format!("{m}; the schema widened to take it was refused: {refusal}")
+                                })
+                            })
+                            .collect();
+                        raw = Some(raw_now);
+                        schema = Some(b.clone());
+                        match self.encode_all(converter, schema.as_ref(), values).await? {
+                            Encoded::Done(records, errors) => (records, errors),
+                            Encoded::SchemaRefused(m) => (Vec::new(), all_refused(total, &m)),
+                        }
+                    }
+                    _ => (Vec::new(), all_refused(total, &refusal)),
+                }
             }
-        }
+        };
         if !errors.is_empty() && !self.config.tolerate_errors {
             return Err(self.refused(total, errors));
         }
         let accepted = records.len();
-        if accepted > 0 {
-            self.log.append(&self.config.topic, records).await?;
-            self.note_topic(&self.config.topic).await;
-            // Written with this schema: it becomes the base of the next inference, unless a
-            // concurrent push already moved it on.
-            if let (SchemaSource::Infer, Some(schema)) = (&self.config.schema, schema) {
-                let mut current = self.inferred.lock();
-                let unchanged = match (&*current, &base) {
-                    (Some(c), Some(b)) => Arc::ptr_eq(c, b),
-                    (None, None) => true,
-                    _ => false,
-                };
-                if unchanged {
-                    *current = Some(schema);
-                }
-            }
-        }
+        // Dead letters first: once the records are in their topic, a failure to write the dead
+        // letters could only be answered with an error that makes the client push them again.
         if !errors.is_empty() {
             // The records as pushed: cut now if the one-pass read did not need to.
             let raw = match raw {
@@ -230,16 +269,87 @@ impl HttpEndpoint {
             };
             self.dead_letter(&raw, &errors).await?;
         }
+        if accepted > 0 {
+            self.log
+                .append(&self.config.topic, std::mem::take(&mut records))
+                .await?;
+            self.note_topic(&self.config.topic).await;
+            // Written with this schema: it becomes the base of the next inference, unless a
+            // concurrent push already moved it on.
+            if let (SchemaSource::Infer, Some(schema)) = (&self.config.schema, schema) {
+                let mut current = self.inferred.lock();
+                if same(current.as_ref(), base.as_ref()) {
+                    *current = Some(schema);
+                }
+            }
+        }
         self.metrics.written.inc_by(accepted as u64);
         self.metrics.errors.inc_by(errors.len() as u64);
         self.metrics
             .batch_seconds
             .observe(started.elapsed().as_secs_f64());
+        errors.shrink_to_fit();
         Ok(Pushed {
             accepted,
             rejected: errors,
             tolerate_errors: self.config.tolerate_errors,
         })
+    }
+
+    /// Every checked record through the converters. A record's own problem is its error; the
+    /// first error of another kind decides for the whole push (no converter call per record
+    /// for a registry that refuses the schema or cannot be reached).
+    async fn encode_all(
+        &self,
+        converter: &Arc<dyn Converter>,
+        schema: Option<&Arc<Schema>>,
+        values: Vec<Result<Value, String>>,
+    ) -> Result<Encoded, PushError> {
+        let key = match (&self.config.key_field, schema) {
+            (Some(name), Some(schema)) => schema.field(name).map(|f| (f.index, f.schema.clone())),
+            _ => None,
+        };
+        let max = self.log.max_record_bytes();
+        let mut records: Vec<LogRecord> = Vec::with_capacity(values.len());
+        let mut errors: Vec<RecordError> = Vec::new();
+        for (index, value) in values.into_iter().enumerate() {
+            let value = match (value, schema) {
+                (Ok(value), Some(_)) => value,
+                (Ok(_), None) => {
+                    errors.push(RecordError {
+                        index,
+                        message: "no schema".to_owned(),
+                    });
+                    continue;
+                }
+                (Err(message), _) => {
+                    errors.push(RecordError { index, message });
+                    continue;
+                }
+            };
+            let Some(schema) = schema else { continue };
+            match self.encode(converter, schema, key.as_ref(), value).await {
+                Ok(record) => match crate::log::oversized(std::slice::from_ref(&record), max) {
+                    None => records.push(record),
+                    Some(e) => errors.push(RecordError {
+                        index,
+                        message: e.to_string().replacen("record 0", "the record", 1),
+                    }),
+                },
+                Err(e) => match e.kind {
+                    ErrorKind::Data => errors.push(RecordError {
+                        index,
+                        message: e.message,
+                    }),
+                    ErrorKind::Schema => return Ok(Encoded::SchemaRefused(e.message)),
+                    ErrorKind::Connection => return Err(PushError::Unavailable(e.message)),
+                    ErrorKind::Config | ErrorKind::Io | ErrorKind::Internal => {
+                        return Err(PushError::Internal(e.message));
+                    }
+                },
+            }
+        }
+        Ok(Encoded::Done(records, errors))
     }
 
     /// The common case in one pass: a JSON array whose records all fit the current schema,
@@ -281,6 +391,16 @@ impl HttpEndpoint {
         // Slices of the buffer, in order (a writer that broke this would be a bug: no panic).
         if !(ends.windows(2).all(|w| w[0] <= w[1]) && ends.last().is_none_or(|&e| e <= out.len())) {
             return Ok(None);
+        }
+        // A record larger than the log takes: the general path refuses it by name.
+        if let Some(max) = self.log.max_record_bytes() {
+            let mut start = 0;
+            for &end in &ends {
+                if end - start + 64 > max {
+                    return Ok(None);
+                }
+                start = end;
+            }
         }
         let out = Bytes::from(out);
         let mut start = 0;
@@ -367,7 +487,7 @@ impl HttpEndpoint {
         schema: &Arc<Schema>,
         key: Option<&(usize, Arc<Schema>)>,
         value: Value,
-    ) -> Result<LogRecord, String> {
+    ) -> Result<LogRecord, ConnectError> {
         let key = match (key, &value) {
             (Some((index, key_schema)), Value::Struct(fields)) => match fields.get(*index) {
                 None | Some(Value::Null) => None,
@@ -376,22 +496,20 @@ impl HttpEndpoint {
                     self.key_converter
                         .from_connect(&self.config.topic, Some(&data))
                         .await
-                        .map_err(|e| {
-                            format!(
+                        .map_err(|mut e| {
+                            e.message = format!(
                                 "key.field {}: {}",
                                 self.config.key_field.as_deref().unwrap_or_default(),
                                 e.message
-                            )
+                            );
+                            e
                         })?
                 }
             },
             _ => None,
         };
         let data = Data::new(Some(schema.clone()), value);
-        let value = converter
-            .from_connect(&self.config.topic, Some(&data))
-            .await
-            .map_err(|e| e.message)?;
+        let value = converter.from_connect(&self.config.topic, Some(&data)).await?;
         Ok(LogRecord {
             key,
             value,
@@ -434,8 +552,21 @@ impl HttpEndpoint {
                 } else {
                     "VALUE_CONVERTER"
                 };
-                let error = ConnectError::new(ErrorKind::Data, e.message.clone());
-                push_error_headers(&mut headers, (&self.connector, self.task), &origin, stage, &error);
+                if self.config.dead_letter_headers {
+                    let class = if stage == "TASK_POLL" {
+                        &self.connector_class
+                    } else {
+                        &self.value_converter_class
+                    };
+                    let error = ConnectError::new(ErrorKind::Data, e.message.clone());
+                    push_error_headers(
+                        &mut headers,
+                        (&self.connector, self.task),
+                        &origin,
+                        (stage, class),
+                        &error,
+                    );
+                }
                 LogRecord {
                     value: raw.get(e.index).map(|r| Bytes::copy_from_slice(r)),
                     headers,
@@ -454,4 +585,49 @@ impl HttpEndpoint {
             tracing::warn!(topic, error = %e, "could not record the connector's topic");
         }
     }
+}
+
+/// What encoding a push's records came to.
+enum Encoded {
+    /// The records written, and the refused ones.
+    Done(Vec<LogRecord>, Vec<RecordError>),
+    /// The registry refused the schema (the registry's message): no record can be written
+    /// under it.
+    SchemaRefused(String),
+}
+
+/// Whether the check widened the inferred schema (a new `Arc` than the base).
+fn widens(checked: &check::Checked, base: Option<&Arc<Schema>>) -> bool {
+    checked.schema.as_ref().is_some_and(|s| !same(Some(s), base))
+}
+
+fn same(a: Option<&Arc<Schema>>, b: Option<&Arc<Schema>>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+fn refusals(checked: &check::Checked) -> Vec<RecordError> {
+    checked
+        .values
+        .iter()
+        .enumerate()
+        .filter_map(|(index, v)| {
+            v.as_ref().err().map(|m| RecordError {
+                index,
+                message: m.clone(),
+            })
+        })
+        .collect()
+}
+
+fn all_refused(total: usize, message: &str) -> Vec<RecordError> {
+    (0..total)
+        .map(|index| RecordError {
+            index,
+            message: message.to_owned(),
+        })
+        .collect()
 }

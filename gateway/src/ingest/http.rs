@@ -29,6 +29,10 @@ use crate::state::TargetState;
 /// Seconds a client is asked to wait after a 429 or 503.
 const RETRY_AFTER_SECONDS: u64 = 1;
 
+/// Refused records listed in an answer at most (the count and the dead-letter queue have them
+/// all): a push of a million bad records must not answer with a million messages.
+const MAX_LISTED_ERRORS: usize = 1000;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/ingest/{connector}", post(ingest))
@@ -69,6 +73,7 @@ impl IngestError {
     pub fn from_log(e: LogError) -> IngestError {
         match e {
             LogError::Unavailable(_) => IngestError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+            LogError::RecordTooLarge { .. } => IngestError::new(StatusCode::PAYLOAD_TOO_LARGE, e.to_string()),
             other => IngestError::new(StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
         }
     }
@@ -102,14 +107,17 @@ impl From<PushError> for IngestError {
                 err.errors = Some(Vec::new());
                 err
             }
-            PushError::Refused { errors, .. } => {
+            PushError::Refused { mut errors, .. } => {
                 let mut err = IngestError::new(StatusCode::BAD_REQUEST, message);
+                errors.truncate(MAX_LISTED_ERRORS);
                 err.errors = Some(errors);
                 err
             }
             PushError::Busy(_) => IngestError::new(StatusCode::TOO_MANY_REQUESTS, message),
             PushError::Closed(_) => IngestError::new(StatusCode::CONFLICT, message),
             PushError::Log(e) => IngestError::from_log(e),
+            PushError::Unavailable(_) => IngestError::new(StatusCode::SERVICE_UNAVAILABLE, message),
+            PushError::Internal(_) => IngestError::new(StatusCode::INTERNAL_SERVER_ERROR, message),
         }
     }
 }
@@ -123,12 +131,25 @@ async fn ingest(
     let Some(endpoint) = state.runtime.shared().ingest.get(&connector) else {
         return Err(not_open(&state, &connector));
     };
-    let _permit = endpoint.admit()?;
+    let permit = endpoint.admit()?;
     let body = read_body(&headers, body, endpoint.max_body_bytes()).await?;
     let framing = Framing::from_content_type(headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()));
-    let pushed = endpoint.push(&body, framing).await?;
+    // The push runs on a task of its own: a client that disconnects mid-push must not cancel
+    // it between the dead-letter append and the topic append (the permit goes with it, so the
+    // endpoint's close still waits for it).
+    let handle = tokio::spawn(async move {
+        let _permit = permit;
+        endpoint.push(&body, framing).await
+    });
+    let pushed = handle.await.map_err(|e| {
+        IngestError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("the push failed unexpectedly: {e}"),
+        )
+    })??;
     let answer = if pushed.tolerate_errors {
-        json!({"accepted": pushed.accepted, "rejected": pushed.rejected.len(), "errors": pushed.rejected})
+        let listed = &pushed.rejected[..pushed.rejected.len().min(MAX_LISTED_ERRORS)];
+        json!({"accepted": pushed.accepted, "rejected": pushed.rejected.len(), "errors": listed})
     } else {
         json!({"accepted": pushed.accepted})
     };

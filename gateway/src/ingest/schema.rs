@@ -49,6 +49,10 @@ pub struct FixedSchema {
     registry: Arc<dyn SchemaRegistryClient>,
     refresh: Duration,
     current: Mutex<Arc<Loaded>>,
+    /// When reading the subject last failed: no push asks the registry again before
+    /// `value.schema.refresh.ms` has passed (a registry that is down must not hold every push
+    /// for its timeout).
+    failed_at: Mutex<Option<Instant>>,
     /// What the endpoint's own converter gets as "the latest version".
     pinned: Arc<Pinned>,
     converter: Arc<dyn Converter>,
@@ -119,6 +123,7 @@ impl FixedSchema {
             registry,
             refresh: config.schema_refresh,
             current: Mutex::new(Arc::new(loaded)),
+            failed_at: Mutex::new(None),
             pinned,
             converter,
         }))
@@ -143,9 +148,20 @@ impl FixedSchema {
     /// current one); None when it did not, for an inline schema, or when the registry failed.
     pub async fn reread(&self) -> Option<Arc<Loaded>> {
         let subject = self.subject.as_deref()?;
+        if self
+            .failed_at
+            .lock()
+            .is_some_and(|at| at.elapsed() < self.refresh)
+        {
+            return None;
+        }
         let latest = match self.registry.latest(subject).await {
-            Ok(latest) => latest,
+            Ok(latest) => {
+                *self.failed_at.lock() = None;
+                latest
+            }
             Err(e) => {
+                *self.failed_at.lock() = Some(Instant::now());
                 tracing::warn!(subject, error = %e.message, "value.schema.subject: could not read the latest version; keeping the cached one");
                 return None;
             }

@@ -10,6 +10,7 @@ use tracing::Instrument;
 
 use super::endpoint::{EndpointParts, HttpEndpoint};
 use super::schema::FixedSchema;
+use crate::config::worker::connector_converter;
 use crate::runtime::status::{State, Status};
 use crate::runtime::task::{Control, TaskContext};
 
@@ -45,6 +46,9 @@ async fn run_loop(ctx: &mut TaskContext) -> Result<(), ConnectError> {
         default_max_body: ctx.shared.worker.http_max_body_bytes,
         topics: ctx.topics.clone(),
         store: ctx.shared.store.clone(),
+        connector_class: ctx.config.get("connector.class").cloned().unwrap_or_default(),
+        value_converter_class: connector_converter(&ctx.config, &ctx.shared.worker, "value.converter", false)
+            .class,
     }));
     let endpoints = ctx.shared.ingest.clone();
     tracing::info!("http source task open for pushes at /ingest/{}", ctx.connector);

@@ -95,10 +95,57 @@ async fn dead_letters_keep_the_pushed_bytes_and_say_why() {
     assert_eq!(header(&dead[0], "connector.name"), "in");
     assert_eq!(header(&dead[0], "task.id"), "0");
     assert_eq!(header(&dead[0], "stage"), "VALUE_CONVERTER");
-    assert_eq!(header(&dead[0], "exception.class.name"), "weir.data");
+    assert_eq!(
+        header(&dead[0], "exception.class.name"),
+        "org.apache.kafka.connect.errors.DataException"
+    );
     assert!(header(&dead[0], "exception.message").contains("field n"));
+    assert_eq!(
+        header(&dead[0], "class.name"),
+        "org.apache.kafka.connect.json.JsonConverter"
+    );
     assert_eq!(dead[1].value.as_deref(), Some(&b"{oops"[..]));
     assert_eq!(header(&dead[1], "stage"), "TASK_POLL");
+    assert_eq!(header(&dead[1], "class.name"), "HttpSource");
+}
+
+#[tokio::test]
+async fn dead_letters_carry_no_headers_when_context_headers_are_disabled() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rt, log) = runtime_with(dir.path(), &[]).await;
+    http_source(
+        &rt,
+        &[
+            ("errors.tolerance", "all"),
+            ("errors.deadletterqueue.topic.name", "dlq"),
+            ("errors.deadletterqueue.context.headers.enable", "false"),
+        ],
+    )
+    .await;
+    let (status, _, body) = push(&rt, "{\"n\": 1}\n{\"n\": \"one\"}\n", "application/x-ndjson").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let dead = read_all(&log, "dlq", 1).await;
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].value.as_deref(), Some(&b"{\"n\": \"one\"}"[..]));
+    assert!(dead[0].headers.is_empty(), "{:?}", dead[0].headers);
+}
+
+#[tokio::test]
+async fn a_refused_push_lists_at_most_a_thousand_records_and_counts_them_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rt, log) = runtime_with(dir.path(), &[]).await;
+    http_source(&rt, &[]).await;
+    let body = format!("[{{\"n\": 1}}, {}]", vec!["2"; 5000].join(","));
+    let (status, _, answer) = push(&rt, &body, "application/json").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer["errors"].as_array().unwrap().len(), 1000);
+    assert_eq!(answer["errors"][0]["index"], 1);
+    assert!(
+        answer["message"].as_str().unwrap().starts_with("5000 of 5001"),
+        "{}",
+        answer["message"]
+    );
+    assert!(read_all(&log, "t", 0).await.is_empty());
 }
 
 #[tokio::test]

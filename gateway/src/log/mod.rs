@@ -141,6 +141,11 @@ pub enum LogError {
     Unavailable(String),
     #[error("log storage error: {0}")]
     Storage(String),
+    /// A record of the batch is larger than the log takes; nothing of the batch was written.
+    #[error(
+        "record {index} is {size} bytes, larger than the log takes ({max} bytes: producer.message.max.bytes)"
+    )]
+    RecordTooLarge { index: usize, size: usize, max: usize },
     /// A request the log refuses whatever its state: a bad partition count, a negative offset,
     /// a topic pattern that is not a regular expression.
     #[error("invalid log request: {0}")]
@@ -154,6 +159,28 @@ impl LogError {
 }
 
 pub type LogResult<T> = Result<T, LogError>;
+
+/// A record's size as a Kafka producer counts it against `message.max.bytes`: key, value,
+/// header names and values, plus the most a record's framing can take (varints, attributes).
+pub fn record_bytes(r: &LogRecord) -> usize {
+    const FRAMING: usize = 64;
+    r.key.as_ref().map_or(0, |k| k.len())
+        + r.value.as_ref().map_or(0, |v| v.len())
+        + r.headers
+            .iter()
+            .map(|(k, v)| k.len() + v.as_ref().map_or(0, |v| v.len()) + 10)
+            .sum::<usize>()
+        + FRAMING
+}
+
+/// The first record of `records` larger than `max`, as the error an append gives for it.
+pub fn oversized(records: &[LogRecord], max: Option<usize>) -> Option<LogError> {
+    let max = max?;
+    records.iter().enumerate().find_map(|(index, r)| {
+        let size = record_bytes(r);
+        (size > max).then_some(LogError::RecordTooLarge { index, size, max })
+    })
+}
 
 #[async_trait]
 pub trait Log: Send + Sync + 'static {
@@ -182,6 +209,13 @@ pub trait Log: Send + Sync + 'static {
     /// The earliest retained offset and the next offset (Kafka's log start and end offsets) of
     /// one partition.
     async fn partition_offsets(&self, topic: &str, partition: i32) -> LogResult<(i64, i64)>;
+
+    /// The largest record (key, value and headers, as [`record_bytes`] counts them) an append
+    /// takes; None: no limit but memory. An append holding a larger record writes nothing and
+    /// fails with [`LogError::RecordTooLarge`].
+    fn max_record_bytes(&self) -> Option<usize> {
+        None
+    }
 
     /// Appends a batch to one topic; returns where each record landed, in order, once durable.
     async fn append(&self, topic: &str, records: Vec<LogRecord>) -> LogResult<Vec<Appended>>;

@@ -13,6 +13,7 @@ use tracing::Instrument;
 
 use super::status::{State, Status};
 use super::task::{Control, Origin, TaskContext, backoff, log_error, push_error_headers};
+use crate::config::worker::connector_converter;
 use crate::log::{ConsumedRecord, LogConsumer, LogRecord};
 use crate::plugins::Factory;
 
@@ -237,7 +238,20 @@ fn dead_letter(ctx: &TaskContext, r: &ConsumedRecord, stage: &str, error: &Conne
         partition: Some(r.partition),
         offset: Some(r.offset),
     };
-    push_error_headers(&mut headers, (&ctx.connector, ctx.task), &origin, stage, error);
+    let class = match stage {
+        "KEY_CONVERTER" => connector_converter(&ctx.config, &ctx.shared.worker, "key.converter", true).class,
+        "VALUE_CONVERTER" => {
+            connector_converter(&ctx.config, &ctx.shared.worker, "value.converter", false).class
+        }
+        _ => ctx.config.get("connector.class").cloned().unwrap_or_default(),
+    };
+    push_error_headers(
+        &mut headers,
+        (&ctx.connector, ctx.task),
+        &origin,
+        (stage, &class),
+        error,
+    );
     LogRecord {
         partition: None,
         key: r.key.clone(),

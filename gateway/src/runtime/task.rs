@@ -154,13 +154,14 @@ pub struct Origin<'a> {
 }
 
 /// Kafka Connect's `__connect.errors.*` headers for a record sent to the dead-letter queue:
-/// where it came from, which connector and task, the stage that failed and why. One writer for
-/// sinks and for pushes, so both dead-letter queues read the same.
+/// where it came from, which connector and task, the stage that failed, the class that ran it
+/// (`class`: the converter or connector class as configured) and why. One writer for sinks and
+/// for pushes, so both dead-letter queues read the same.
 pub fn push_error_headers(
     headers: &mut Vec<(String, Option<bytes::Bytes>)>,
     (connector, task): (&str, u32),
     origin: &Origin<'_>,
-    stage: &str,
+    (stage, class): (&str, &str),
     error: &ConnectError,
 ) {
     let mut add = |k: &str, v: String| {
@@ -176,8 +177,33 @@ pub fn push_error_headers(
     add("connector.name", connector.to_owned());
     add("task.id", task.to_string());
     add("stage", stage.to_owned());
-    add("exception.class.name", format!("weir.{}", error.kind));
+    add("class.name", full_class_name(class));
+    add("exception.class.name", exception_class(error).to_owned());
     add("exception.message", error.message.clone());
+}
+
+/// A converter's or connector's Kafka class name for a short name (`AvroConverter` ->
+/// `io.confluent.connect.avro.AvroConverter`); other names as they are.
+fn full_class_name(name: &str) -> String {
+    let name = name.trim();
+    formats::converter_classes()
+        .iter()
+        .find(|(short, full)| *short == name || *full == name)
+        .map(|(_, full)| (*full).to_owned())
+        .or_else(|| crate::plugins::find(name).map(|p| p.class.to_owned()))
+        .unwrap_or_else(|| name.to_owned())
+}
+
+/// The Kafka Connect exception class a Connect runtime would have named for this error, so
+/// that tools filtering dead letters on `__connect.errors.exception.class.name` work unchanged.
+pub fn exception_class(error: &ConnectError) -> &'static str {
+    match error.kind {
+        ErrorKind::Data | ErrorKind::Schema => "org.apache.kafka.connect.errors.DataException",
+        ErrorKind::Connection => "org.apache.kafka.connect.errors.RetriableException",
+        ErrorKind::Config | ErrorKind::Io | ErrorKind::Internal => {
+            "org.apache.kafka.connect.errors.ConnectException"
+        }
+    }
 }
 
 /// Runs a task's loop on its own tokio task. A panic (a bug, never bad input) must not leave

@@ -74,11 +74,9 @@ fn integer(json: &J, path: &Path<'_>, what: &str, min: i64, max: i64) -> Result<
     };
     let v = match n.as_i64() {
         Some(v) => Some(v),
-        // 3.0 is accepted as 3 (some writers emit integral floats); 3.5 is not.
-        None => n
-            .as_f64()
-            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
-            .map(|f| f as i64),
+        // 3.0 and 1e2 are accepted as 3 and 100 (some writers emit integral floats); 3.5 is
+        // not, nor 1.0000000000000001 (told from the text, not from a rounded f64).
+        None => super::scalars::integral_literal(&n.to_string()),
     };
     v.filter(|v| (min..=max).contains(v))
         .ok_or_else(|| expected(path, what, json))
@@ -154,7 +152,15 @@ pub(crate) fn convert(
         }
         SchemaKind::Int64 => Value::Int64(integer(json, path, "an int64", i64::MIN, i64::MAX)?),
         SchemaKind::Float32 => {
-            Value::Float32(json.as_f64().ok_or_else(|| expected(path, "a float", json))? as f32)
+            let v = json.as_f64().ok_or_else(|| expected(path, "a float", json))?;
+            let f = v as f32;
+            if f.is_infinite() && v.is_finite() {
+                return Err(format!(
+                    "{}the number {v} is out of float32's range",
+                    path.prefix()
+                ));
+            }
+            Value::Float32(f)
         }
         SchemaKind::Float64 => Value::Float64(json.as_f64().ok_or_else(|| expected(path, "a double", json))?),
         SchemaKind::String => Value::String(

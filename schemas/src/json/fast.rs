@@ -14,6 +14,7 @@ use bytes::Bytes;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::JsonOptions;
+use super::scalars::{BoolVisitor, FloatVisitor, IntVisitor, declined as give_up, to_f32};
 use crate::data::{DATE, DECIMAL, TIME};
 use crate::{Schema, SchemaKind, Value};
 
@@ -98,11 +99,6 @@ struct Seed<'a> {
     deny_unknown: bool,
 }
 
-/// Any error: the message is never shown (the slow path reports), so keep it cheap.
-fn give_up<E: serde::de::Error>() -> E {
-    E::custom("fast path declined")
-}
-
 impl<'de> DeserializeSeed<'de> for Seed<'_> {
     type Value = Value;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
@@ -158,7 +154,7 @@ impl<'de> Visitor<'de> for Seed<'_> {
                     _ => Value::Int64(v),
                 })
             }
-            SchemaKind::Float32 => Ok(Value::Float32(d.deserialize_f64(FloatVisitor)? as f32)),
+            SchemaKind::Float32 => Ok(Value::Float32(to_f32(d.deserialize_f64(FloatVisitor)?)?)),
             SchemaKind::Float64 => Ok(Value::Float64(d.deserialize_f64(FloatVisitor)?)),
             SchemaKind::Boolean => Ok(Value::Boolean(d.deserialize_bool(BoolVisitor)?)),
             SchemaKind::String => Ok(Value::String(d.deserialize_string(StringVisitor)?)),
@@ -171,56 +167,6 @@ impl<'de> Visitor<'de> for Seed<'_> {
             }
             SchemaKind::Array | SchemaKind::Map | SchemaKind::Struct => d.deserialize_any(Composite(self)),
         }
-    }
-}
-
-struct IntVisitor;
-impl<'de> Visitor<'de> for IntVisitor {
-    type Value = i64;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an integer")
-    }
-    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<i64, E> {
-        Ok(v)
-    }
-    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<i64, E> {
-        i64::try_from(v).map_err(|_| give_up())
-    }
-    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<i64, E> {
-        // Same rule as the tree path: 3.0 reads as 3, 3.5 does not.
-        if v.fract() == 0.0 && v.abs() < 9.0e15 {
-            Ok(v as i64)
-        } else {
-            Err(give_up())
-        }
-    }
-}
-
-struct FloatVisitor;
-impl<'de> Visitor<'de> for FloatVisitor {
-    type Value = f64;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a number")
-    }
-    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<f64, E> {
-        Ok(v as f64)
-    }
-    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<f64, E> {
-        Ok(v as f64)
-    }
-    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<f64, E> {
-        Ok(v)
-    }
-}
-
-struct BoolVisitor;
-impl<'de> Visitor<'de> for BoolVisitor {
-    type Value = bool;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a boolean")
-    }
-    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<bool, E> {
-        Ok(v)
     }
 }
 

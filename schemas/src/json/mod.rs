@@ -21,6 +21,7 @@ pub mod decode;
 pub mod encode;
 mod fast;
 pub mod infer;
+pub mod scalars;
 pub mod schema;
 
 pub use decode::{from_json, schemaless_from_json};

@@ -40,12 +40,25 @@ impl Framing {
 #[error("{0}")]
 pub struct BodyError(pub String);
 
-/// The records of a body, as slices of it, in order.
+/// The records of a body, as slices of it, in order. A UTF-8 byte order mark at the start
+/// (as some Windows tools write one) is not part of the first record. An empty body (or one
+/// of blank lines) is an error in both framings: a push with no records is a client's mistake.
 pub fn split(body: &[u8], framing: Framing) -> Result<Vec<&[u8]>, BodyError> {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     match framing {
-        Framing::Ndjson => Ok(lines(body)),
+        Framing::Ndjson => {
+            let records = lines(body);
+            if records.is_empty() {
+                return Err(empty());
+            }
+            Ok(records)
+        }
         Framing::Json => json_records(body),
     }
+}
+
+fn empty() -> BodyError {
+    BodyError("the request body is empty; a JSON array of records or NDJSON is expected".to_owned())
 }
 
 fn lines(body: &[u8]) -> Vec<&[u8]> {
@@ -58,9 +71,7 @@ fn lines(body: &[u8]) -> Vec<&[u8]> {
 fn json_records(body: &[u8]) -> Result<Vec<&[u8]>, BodyError> {
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     match first {
-        None => Err(BodyError(
-            "the request body is empty; a JSON array of records or NDJSON is expected".to_owned(),
-        )),
+        None => Err(empty()),
         Some(b'[') => {
             let records: Vec<&RawValue> = serde_json::from_slice(body).map_err(|e| {
                 BodyError(format!(
@@ -114,6 +125,16 @@ mod tests {
         assert!(split(b"[1, 2", Framing::Json).is_err());
         assert!(split(b"   ", Framing::Json).is_err());
         assert!(split(b"{\"a\":1} {oops", Framing::Json).is_err_and(|e| e.0.contains("record 1")));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_record_and_empty_bodies_are_refused() {
+        let records = split(b"\xEF\xBB\xBF[{\"a\":1}]", Framing::Json).unwrap_or_default();
+        assert_eq!(texts(&records), ["{\"a\":1}"]);
+        let records = split(b"\xEF\xBB\xBF{\"a\":1}\n{\"a\":2}", Framing::Ndjson).unwrap_or_default();
+        assert_eq!(texts(&records), ["{\"a\":1}", "{\"a\":2}"]);
+        assert!(split(b"", Framing::Ndjson).is_err_and(|e| e.0.contains("empty")));
+        assert!(split(b"\n \r\n", Framing::Ndjson).is_err_and(|e| e.0.contains("empty")));
     }
 
     #[test]

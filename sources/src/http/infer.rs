@@ -45,9 +45,67 @@ pub fn widen(current: Option<&Arc<Schema>>, records: &[Option<&J>]) -> Option<Ar
         }
     }
     match working {
-        Some(s) => Some(Arc::new(s)),
+        Some(mut s) => {
+            name_nested(&mut s);
+            Some(Arc::new(s))
+        }
         None => current.cloned(),
     }
+}
+
+/// The namespace of inferred nested structs' names.
+pub const NESTED_NAMESPACE: &str = "weir.inferred";
+
+/// Names every nested struct after its path (`weir.inferred.address`,
+/// `weir.inferred.address.geo`; an array's element struct after the array field). A converter
+/// would otherwise number unnamed structs in the order met (`ConnectDefault2`, `3`, ...), so a
+/// struct added in an earlier field would rename every later one, and the registry would
+/// refuse the widened schema (a record or message type whose name changed). The root stays
+/// unnamed, as Kafka Connect leaves a schemaless source's value. Path segments keep
+/// `[A-Za-z0-9_]` (anything else becomes `_`, a leading digit gets a `_` before it), the
+/// characters every schema language takes.
+fn name_nested(root: &mut Schema) {
+    fn walk(s: &mut Schema, path: &str) {
+        match s.kind {
+            SchemaKind::Struct => {
+                if !path.is_empty() {
+                    s.name = Some(format!("{NESTED_NAMESPACE}.{path}"));
+                }
+                for f in &mut s.fields {
+                    let child = if path.is_empty() {
+                        segment(&f.name)
+                    } else {
+                        format!("{path}.{}", segment(&f.name))
+                    };
+                    walk(Arc::make_mut(&mut f.schema), &child);
+                }
+            }
+            SchemaKind::Array => {
+                if let Some(element) = s.value_schema.as_mut() {
+                    walk(Arc::make_mut(element), path);
+                }
+            }
+            _ => {}
+        }
+    }
+    walk(root, "");
+}
+
+fn segment(name: &str) -> String {
+    let mut out: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, '_');
+    }
+    out
 }
 
 /// A registered schema as the base to widen from (the subject's latest version read back as
@@ -61,6 +119,7 @@ pub fn rebase(registered: &Schema) -> Option<Schema> {
     }
     let mut s = bare(registered);
     s.optional = false;
+    name_nested(&mut s);
     Some(s)
 }
 
@@ -90,6 +149,10 @@ fn infer(json: &J) -> Option<Schema> {
         J::Bool(_) => Schema::new(SchemaKind::Boolean),
         J::String(_) => Schema::new(SchemaKind::String),
         J::Number(n) if n.as_i64().is_some() => Schema::new(SchemaKind::Int64),
+        // An integer literal beyond int64 (18446744073709551615) is still an integer: inferred
+        // int64, its record is refused by the conversion, naming the field and the number,
+        // rather than silently rounded into a float64.
+        J::Number(n) if is_integer_literal(&n.to_string()) => Schema::new(SchemaKind::Int64),
         J::Number(_) => Schema::new(SchemaKind::Float64),
         J::Array(items) => {
             let mut element: Option<Schema> = None;
@@ -110,6 +173,11 @@ fn infer(json: &J) -> Option<Schema> {
         ),
     };
     Some(s.optional())
+}
+
+fn is_integer_literal(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Two first sightings of one field: int64 and float64 make float64, structs merge, arrays
@@ -238,6 +306,40 @@ mod tests {
         assert_eq!(names(&s), ["id:int64", "price:double", "tags:array"]);
         assert!(!s.optional);
         assert!(s.fields.iter().all(|f| f.schema.optional));
+    }
+
+    #[test]
+    fn nested_structs_are_named_by_their_path_so_a_new_struct_renames_nothing() {
+        let struct_names = |s: &Schema| -> Vec<Option<String>> {
+            fn walk(s: &Schema, out: &mut Vec<Option<String>>) {
+                for f in &s.fields {
+                    let inner = match f.schema.kind {
+                        SchemaKind::Array => f.schema.value_schema.as_deref(),
+                        _ => Some(&*f.schema),
+                    };
+                    if let Some(inner) = inner.filter(|i| i.kind == SchemaKind::Struct) {
+                        out.push(inner.name.clone());
+                        walk(inner, out);
+                    }
+                }
+            }
+            let mut out = vec![s.name.clone()];
+            walk(s, &mut out);
+            out
+        };
+        let v1 = widen_all(None, &[json!({"a": {"x": 1}, "c": {"y": 2}, "2-d": [{"z": 1}]})])
+            .unwrap_or_else(|| panic!("no schema"));
+        let named = |n: &str| Some(format!("weir.inferred.{n}"));
+        assert_eq!(struct_names(&v1), [None, named("a"), named("c"), named("_2_d")]);
+        let v2 = widen_all(Some(&v1), &[json!({"a": {"x": 1, "b": {"z": 1}}, "c": {"y": 2}})])
+            .unwrap_or_else(|| panic!("no schema"));
+        assert_eq!(
+            struct_names(&v2),
+            [None, named("a"), named("a.b"), named("c"), named("_2_d")]
+        );
+        // After a restart, the registered schema read back gets the same names again.
+        let rebased = rebase(&v2).unwrap_or_else(|| panic!("not a struct"));
+        assert_eq!(struct_names(&rebased), struct_names(&v2));
     }
 
     #[test]

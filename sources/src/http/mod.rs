@@ -47,6 +47,10 @@ pub struct HttpSourceConfig {
     pub tolerate_errors: bool,
     /// `errors.deadletterqueue.topic.name`.
     pub dead_letter_topic: Option<String>,
+    /// `errors.deadletterqueue.context.headers.enable`: dead letters carry the
+    /// `__connect.errors.*` headers (default true here, unlike Kafka Connect's sinks: a pushed
+    /// record has no other place to say why it was refused).
+    pub dead_letter_headers: bool,
     /// `key.field`: the top-level record field whose value becomes the record's key.
     pub key_field: Option<String>,
     /// `value.schema.refresh.ms`: how old the cached latest version of `value.schema.subject`
@@ -137,6 +141,16 @@ impl HttpSourceConfig {
                     Importance::Medium,
                     "With errors.tolerance=all: refused records go to this topic with __connect.errors.* headers.",
                 )
+                .in_group("Error Handling"),
+            )
+            .define(
+                key(
+                    "errors.deadletterqueue.context.headers.enable",
+                    ConfigType::Boolean,
+                    Importance::Low,
+                    "Dead letters carry __connect.errors.* headers saying where they came from and why they were refused.",
+                )
+                .with_default("true")
                 .in_group("Error Handling"),
             )
             .define(
@@ -241,6 +255,7 @@ impl HttpSourceConfig {
             max_inflight_requests,
             tolerate_errors: config.get("errors.tolerance").is_some_and(|t| t.trim() == "all"),
             dead_letter_topic: non_empty("errors.deadletterqueue.topic.name"),
+            dead_letter_headers: def.get_bool(config, "errors.deadletterqueue.context.headers.enable")?,
             key_field: non_empty("key.field"),
             schema_refresh,
             message,

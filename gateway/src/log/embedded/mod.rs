@@ -220,12 +220,13 @@ impl Inner {
         // Kafka's sticky partitioner: keyless records of one batch share one partition.
         let sticky = (self.sticky.fetch_add(1, Ordering::Relaxed) % partitions as u32) as i32;
         let append_time = now_ms();
+        // The average over every record (not a sample): a batch of a few huge records and many
+        // tiny ones must not reserve (huge x count) bytes up front.
         let avg_size = records
             .iter()
-            .take(8)
             .map(|r| r.value.as_ref().map_or(0, |v| v.len()) + r.key.as_ref().map_or(0, |k| k.len()) + 8)
             .sum::<usize>()
-            / records.len().min(8);
+            / records.len();
         let mut encoders: BTreeMap<i32, BatchEncoder> = BTreeMap::new();
         // (partition, index within that partition's batch) of each record, in order.
         let mut placed = Vec::with_capacity(records.len());

@@ -98,7 +98,7 @@ impl KafkaConfig {
     /// replica exactly once. Weir picks partitions itself (see `append`), so the partitioner
     /// setting only matters to records a user override sends without one.
     pub(crate) fn producer_config(&self) -> ClientConfig {
-        self.base(
+        let mut c = self.base(
             &[
                 ("enable.idempotence", "true"),
                 ("acks", "all"),
@@ -112,7 +112,29 @@ impl KafkaConfig {
                 ("linger.ms", "1"),
             ],
             &self.producer,
-        )
+        );
+        // A 200 for a push, and a source's stored position, mean the broker has the records on
+        // every in-sync replica exactly once: these two are not the user's to weaken.
+        for (key, value) in [("acks", "all"), ("enable.idempotence", "true")] {
+            if let Some(set) = self.producer.get(key)
+                && set != value
+                && !(key == "acks" && set == "-1")
+            {
+                tracing::warn!(key = %format!("producer.{key}"), set = %set, used = value, "ignored: Weir's appends are acknowledged only when durable");
+            }
+            c.set(key, value);
+        }
+        c
+    }
+
+    /// The largest record the producer takes (`producer.message.max.bytes`, librdkafka's
+    /// 1,000,000 by default), counted as librdkafka does: key, value and headers plus the
+    /// record's framing.
+    pub(crate) fn max_record_bytes(&self) -> usize {
+        self.producer
+            .get("message.max.bytes")
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .unwrap_or(1_000_000)
     }
 
     /// A member of `group`: no auto-commit (the sink task commits exactly what its sink

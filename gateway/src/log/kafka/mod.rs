@@ -195,6 +195,11 @@ impl Inner {
         if records.is_empty() {
             return Ok(Vec::new());
         }
+        // librdkafka refuses an oversized record at send time, after the ones before it were
+        // queued: checked first, so such a batch writes nothing.
+        if let Some(e) = crate::log::oversized(&records, Some(self.config.max_record_bytes())) {
+            return Err(e);
+        }
         let partitions = self.partitions_or_create(&topic).await?;
         // Kafka's sticky partitioner, per append: keyless records of one batch share a partition.
         let sticky = (self.sticky.fetch_add(1, Ordering::Relaxed) % partitions as u32) as i32;
@@ -478,6 +483,10 @@ impl KafkaLog {
 
 #[async_trait]
 impl Log for KafkaLog {
+    fn max_record_bytes(&self) -> Option<usize> {
+        Some(self.inner.config.max_record_bytes())
+    }
+
     async fn create_topic(&self, topic: &str, partitions: i32) -> LogResult<()> {
         self.inner.check_open()?;
         self.inner.create(topic, partitions).await.map(|_| ())
