@@ -271,3 +271,16 @@ async fn two_consumers_of_one_group_leave_consistent_offsets() {
     assert_eq!(committed.len(), 1);
     log.close().await;
 }
+
+#[tokio::test]
+async fn a_batch_of_a_few_huge_records_and_many_tiny_ones_is_appended() {
+    // The buffer was once sized from the first records' average times the batch's length:
+    // here that asked for terabytes and aborted the process.
+    let dir = tempfile::tempdir().unwrap();
+    let log = EmbeddedLog::open(config(dir.path())).await.unwrap();
+    let mut records = vec![value(&"x".repeat(15_000_000))];
+    records.extend((0..400_000).map(|_| value("")));
+    let appended = log.append("mixed", records).await.unwrap();
+    assert_eq!(appended.len(), 400_001);
+    assert_eq!(log.partition_offsets("mixed", 0).await.unwrap(), (0, 400_001));
+}
