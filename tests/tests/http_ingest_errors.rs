@@ -247,3 +247,32 @@ fn on_kafka_a_record_larger_than_the_producer_takes_is_refused_by_index_and_noth
     );
     assert_eq!(end_offset(&weir, "big"), 1);
 }
+
+#[test]
+fn with_protobuf_an_inferred_field_left_out_reads_back_as_null_not_zero() {
+    let dir = temp_dir();
+    let out = dir.path().join("out.jsonl");
+    let weir = Weir::start(&WeirConfig::new(dir.path()));
+    source(&weir, "in", "pb", json!({"value.converter": "ProtobufConverter"}));
+    weir.create(
+        "out",
+        json!({"connector.class": "FileStreamSink", "topics": "pb", "file": out.display().to_string(),
+               "value.converter": "ProtobufConverter"}),
+    );
+    assert_eq!(
+        push(
+            &weir,
+            "in",
+            r#"[{"id": 1, "n": 5, "name": "Ada", "vip": true}, {"id": 2}]"#
+        ),
+        (200, json!({"accepted": 2}))
+    );
+    let lines = wait_lines(&out, 2, Duration::from_secs(20));
+    let second: Value = serde_json::from_str(&lines[1]).unwrap();
+    assert_eq!(second, json!({"id": 2, "n": null, "name": null, "vip": null}));
+    let (_, latest) = weir.get("/subjects/pb-value/versions/latest");
+    assert!(
+        latest["schema"].as_str().unwrap().contains("optional int64 n"),
+        "{latest}"
+    );
+}

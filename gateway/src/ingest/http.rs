@@ -29,6 +29,9 @@ use crate::state::TargetState;
 /// Seconds a client is asked to wait after a 429 or 503.
 const RETRY_AFTER_SECONDS: u64 = 1;
 
+/// How long a request body may take to arrive.
+const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Refused records listed in an answer at most (the count and the dead-letter queue have them
 /// all): a push of a million bad records must not answer with a million messages.
 const MAX_LISTED_ERRORS: usize = 1000;
@@ -217,7 +220,23 @@ pub async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<
     }
     let mut buf = BytesMut::with_capacity(declared.unwrap_or(8192).min(limit));
     let mut stream = body.into_data_stream();
-    while let Some(chunk) = stream.next().await {
+    // A client that trickles its body would hold an in-flight slot of its connector for as
+    // long as it likes: the whole body must arrive within BODY_READ_TIMEOUT.
+    let deadline = tokio::time::Instant::now() + BODY_READ_TIMEOUT;
+    loop {
+        let chunk = match tokio::time::timeout_at(deadline, stream.next()).await {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => break,
+            Err(_) => {
+                return Err(IngestError::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    format!(
+                        "the request body did not arrive within {} s; nothing was written",
+                        BODY_READ_TIMEOUT.as_secs()
+                    ),
+                ));
+            }
+        };
         let chunk = chunk.map_err(|e| {
             IngestError::new(
                 StatusCode::BAD_REQUEST,

@@ -429,8 +429,15 @@ impl Runtime {
             .unwrap_or_default();
         let plugin = plugins::find(class).ok_or_else(|| plugins::unknown_class_message(class))?;
         let worker = &self.shared.worker;
+        let infers = plugin.alias == plugins::HTTP_SOURCE
+            && resolved
+                .get("value.schema.infer")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
         let converter = |key: &str, is_key: bool| {
-            let setting = connector_converter(&resolved, worker, key, is_key);
+            let mut setting = connector_converter(&resolved, worker, key, is_key);
+            if infers && !is_key {
+                inferred_protobuf_keeps_nulls(&mut setting);
+            }
             formats::build_converter(&setting.class, &setting.props, is_key, &self.shared.converters)
                 .map_err(|e| e.message)
         };
@@ -581,4 +588,21 @@ async fn stop_slots(slots: Vec<TaskSlot>) {
         }
     });
     futures::future::join_all(waits).await;
+}
+
+/// An HttpSource that infers its schema makes every field optional: a record leaving a field
+/// out (or null) means "no value". Written as a plain proto3 field (ProtobufConverter's default,
+/// as Confluent's), that null would read back as 0, "" or false: data changed without a word.
+/// So unless the connector says otherwise, an inferred schema's Protobuf fields are written
+/// `optional` (`optional.for.nullables=true`), and a null reads back as null.
+fn inferred_protobuf_keeps_nulls(setting: &mut crate::config::worker::ConverterSetting) {
+    let class = setting.class.trim();
+    let protobuf = formats::converter_classes()
+        .iter()
+        .any(|(short, full)| *short == "ProtobufConverter" && (class == *short || class == *full));
+    if protobuf && !setting.props.contains_key("optional.for.nullables") {
+        setting
+            .props
+            .insert("optional.for.nullables".into(), "true".into());
+    }
 }
