@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Weir's main job on the embedded defaults, with nothing else installed: a worker takes customer
 # records pushed over HTTP (an HttpSource that infers their schema), writes them to a topic in
-# the embedded log, and a FileStreamSink copies the topic into a file.
+# the embedded log, and a FileStreamSink copies the topic into a file. The same job runs on Kafka
+# when the worker is given a broker (below).
 #
 #   bash examples/http-ingest/run.sh           # push the sample, show the result, stop cleanly
 #   bash examples/http-ingest/run.sh --serve   # ... and keep the worker running for curl (Ctrl-C stops it)
+#   WEIR_BOOTSTRAP_SERVERS=HOST:9092 bash examples/http-ingest/run.sh   # the topic in Kafka
 #
-# Everything it writes goes to ./weir-example/ (override with WEIR_EXAMPLE_DIR). The worker
-# listens on 127.0.0.1:8083 (WEIR_PORT overrides; 0 picks a free port). WEIR_BIN skips the build.
+# Everything it writes goes to ./weir-example/ (override with WEIR_EXAMPLE_DIR). The worker's
+# config is ./weir-example/worker.properties: copied from examples/http-ingest/ on the first run,
+# then yours to edit (add bootstrap.servers=HOST:9092 there to run on Kafka every time); the
+# script sets listeners and data.dir itself, and WEIR_BOOTSTRAP_SERVERS, when set, wins over the
+# file's bootstrap.servers. The worker listens on 127.0.0.1:8083 (WEIR_PORT overrides; 0 picks a
+# free port). WEIR_BIN skips the build.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 here="$root/examples/http-ingest"
@@ -25,24 +31,39 @@ fi
 
 mkdir -p "$work"
 rm -rf "$work/output.jsonl" "$work/data"   # each run starts fresh
-cp "$here/worker.properties" "$work/worker.properties"
-printf 'listeners=http://127.0.0.1:%s\ndata.dir=%s/data\n' "$port" "$work" >>"$work/worker.properties"
+# The user's worker.properties (the sample's on the first run), plus what the script sets.
+[ -f "$work/worker.properties" ] || cp "$here/worker.properties" "$work/worker.properties"
+config="$work/worker.run.properties"
+{
+  grep -Ev '^[[:space:]]*(listeners|data\.dir)[[:space:]]*[=:]' "$work/worker.properties" || true
+  printf 'listeners=http://127.0.0.1:%s\ndata.dir=%s/data\n' "$port" "$work"
+  if [ -n "${WEIR_BOOTSTRAP_SERVERS:-}" ]; then
+    printf 'bootstrap.servers=%s\n' "$WEIR_BOOTSTRAP_SERVERS"
+  fi
+} >"$config"
+# The last bootstrap.servers line is the one the worker uses.
+bootstrap=$(sed -nE 's/^[[:space:]]*bootstrap\.servers[[:space:]]*[=:][[:space:]]*(.*[^[:space:]])[[:space:]]*$/\1/p' "$config" | tail -n1)
+if [ -n "$bootstrap" ]; then
+  where="in Kafka at $bootstrap"
+else
+  where="in the embedded log under $work/data"
+fi
 cp "$here/customers-in.json" "$work/customers-in.json"
 sed "s#OUTPUT#$work/output.jsonl#" "$here/customers-out.properties" >"$work/customers-out.properties"
 
-"$bin" standalone "$work/worker.properties" "$work/customers-in.json" "$work/customers-out.properties" \
+"$bin" standalone "$config" "$work/customers-in.json" "$work/customers-out.properties" \
   2>"$work/weir.log" &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
 
 url=""
-for _ in $(seq 1 100); do
+for _ in $(seq 1 300); do
   url=$(grep -o 'listening on http://[0-9.:]*' "$work/weir.log" | head -n1 | sed 's/listening on //') || true
   [ -n "$url" ] && break
   sleep 0.1
 done
 [ -n "$url" ] || { echo "weir did not start; see $work/weir.log"; exit 1; }
-for _ in $(seq 1 100); do
+for _ in $(seq 1 300); do
   curl -s "$url/connectors/customers-in/status" | grep -q '"state":"RUNNING".*"state":"RUNNING"' && break
   sleep 0.1
 done
@@ -55,7 +76,7 @@ curl -s -X POST -H 'Content-Type: application/x-ndjson' --data-binary @"$here/cu
 echo
 
 want=$(grep -c . "$here/customers.ndjson")
-for _ in $(seq 1 200); do
+for _ in $(seq 1 600); do
   [ -f "$work/output.jsonl" ] && [ "$(wc -l <"$work/output.jsonl")" -ge "$want" ] && break
   sleep 0.1
 done
@@ -63,7 +84,8 @@ done
 echo
 echo "Weir is listening on $url"
 echo "wrote $(wc -l <"$work/output.jsonl" 2>/dev/null || echo 0) of $want records:"
-echo "  topic : customers, in the embedded log under $work/data"
+echo "  topic : customers, $where"
+echo "  config: $work/worker.properties   (yours to edit; bootstrap.servers=HOST:9092 runs on Kafka)"
 echo "  output: $work/output.jsonl   (one JSON line per record, copied from the topic)"
 echo "  logs  : $work/weir.log"
 echo

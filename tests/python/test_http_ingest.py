@@ -1,17 +1,18 @@
 """Records pushed to an HttpSource read back by confluent-kafka's deserializers through Weir's
-registry: Avro with an inferred schema, and inline Protobuf and JSON Schema schemas.
+registry: Avro with an inferred schema (and a refused type change that writes nothing), and
+inline Protobuf and JSON Schema schemas.
 
 Reading needs the records in Kafka: tests/python/run.sh starts a broker and a worker on it
-(KAFKA_BOOTSTRAP, WEIR_KAFKA_URL). Without them the test is skipped, saying why.
+(KAFKA_BOOTSTRAP, WEIR_KAFKA_URL). Without them the tests fail, saying why (conftest.kafka).
 """
 import base64
 import json
-import os
 import time
 
 import pytest
 import requests
-from confluent_kafka import Consumer
+from confluent_kafka import Producer
+from confluent_kafka.admin import AdminClient, NewTopic
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.schema_registry.json_schema import JSONDeserializer
@@ -19,8 +20,7 @@ from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
-BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP")
-KAFKA_WEIR = (os.environ.get("WEIR_KAFKA_URL") or "").rstrip("/")
+from kafka_helpers import consume, consume_all
 
 
 def wait_running(url, connector):
@@ -33,23 +33,30 @@ def wait_running(url, connector):
     pytest.fail(f"{connector} is not RUNNING: {status}")
 
 
-@pytest.mark.skipif(not (BOOTSTRAP and KAFKA_WEIR), reason="needs a Weir worker on Kafka: KAFKA_BOOTSTRAP and WEIR_KAFKA_URL")
-def test_avro_deserializer_reads_pushed_records(name):
-    weir_url = KAFKA_WEIR
+def end_offset(weir_url, topic, partition=0):
+    """The worker's REST Proxy answer for the partition's end offset (0 for no topic yet)."""
+    answer = requests.get(f"{weir_url}/topics/{topic}/partitions/{partition}/offsets", timeout=30)
+    if answer.status_code == 404 and answer.json()["error_code"] == 40401:
+        return 0
+    assert answer.status_code == 200, answer.text
+    return answer.json()["end_offset"]
+
+
+def test_avro_deserializer_reads_pushed_records(kafka, name):
+    weir_url = kafka["url"]
     client = SchemaRegistryClient({"url": weir_url})
     topic = f"{name}-customers"
     connector = f"{name}-in"
-    created = requests.post(f"{weir_url}/connectors", json={"name": connector, "config": {
+    create_source(weir_url, connector, {
         "connector.class": "HttpSource", "topic": topic, "value.schema.infer": "true",
-        "value.converter": "AvroConverter"}})
-    assert created.status_code == 201, created.text
-    wait_running(weir_url, connector)
+        "value.converter": "AvroConverter"})
 
     pushed = requests.post(f"{weir_url}/ingest/{connector}", json=[
         {"customer_id": 1, "name": "Ada", "spending": 10.5},
         {"customer_id": 2, "name": "Grace", "spending": 7},
     ])
     assert pushed.json() == {"accepted": 2}, pushed.text
+    assert client.get_versions(f"{topic}-value") == [1]
     # A new optional field: version 2 of the subject.
     pushed = requests.post(f"{weir_url}/ingest/{connector}", json=[
         {"customer_id": 3, "name": "Alan", "email": "alan@example.com"},
@@ -57,24 +64,63 @@ def test_avro_deserializer_reads_pushed_records(name):
     assert pushed.json() == {"accepted": 1}, pushed.text
     assert client.get_versions(f"{topic}-value") == [1, 2]
 
-    consumer = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": name,
-                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
-    consumer.subscribe([topic])
     deserialize = AvroDeserializer(client)
     ctx = SerializationContext(topic, MessageField.VALUE)
-    got = []
-    deadline = time.time() + 30
-    while len(got) < 3 and time.time() < deadline:
-        msg = consumer.poll(0.5)
-        if msg is None or msg.error():
-            continue
-        got.append(deserialize(msg.value(), ctx))
-    consumer.close()
+    got = [deserialize(m.value(), ctx) for m in consume(kafka["bootstrap"], topic, 3)]
     assert got == [
         {"customer_id": 1, "name": "Ada", "spending": 10.5},
         {"customer_id": 2, "name": "Grace", "spending": 7.0},
         {"customer_id": 3, "name": "Alan", "spending": None, "email": "alan@example.com"},
     ]
+
+
+def test_a_type_change_on_an_inferred_avro_schema_is_refused_and_writes_nothing(kafka, name):
+    weir_url = kafka["url"]
+    client = SchemaRegistryClient({"url": weir_url})
+    topic = f"{name}-orders"
+    connector = f"{name}-oin"
+    create_source(weir_url, connector, {
+        "connector.class": "HttpSource", "topic": topic, "value.schema.infer": "true",
+        "value.converter": "AvroConverter"})
+    pushed = requests.post(f"{weir_url}/ingest/{connector}", json=[{"order_id": 1, "item": "tea"}])
+    assert pushed.json() == {"accepted": 1}, pushed.text
+    assert client.get_versions(f"{topic}-value") == [1]
+    schema_id = client.get_latest_version(f"{topic}-value").schema_id
+
+    # Record 1 changes order_id's type; record 0 is fine and record 2 brings a new field: the
+    # whole push is refused, naming the record and the field, and nothing of it is written (no
+    # record, no new version for record 2's field).
+    refused = requests.post(f"{weir_url}/ingest/{connector}", json=[
+        {"order_id": 2, "item": "cups"}, {"order_id": "three", "item": "pot"},
+        {"order_id": 4, "item": "tray", "gift": True}])
+    assert refused.status_code == 400, refused.text
+    errors = refused.json()["errors"]
+    assert [e["index"] for e in errors] == [1], refused.text
+    assert "field order_id" in errors[0]["message"], refused.text
+    assert client.get_versions(f"{topic}-value") == [1]
+    assert end_offset(weir_url, topic) == 1
+
+    # What a consumer sees: the one accepted record, read to the end of the topic.
+    deserialize = AvroDeserializer(client)
+    ctx = SerializationContext(topic, MessageField.VALUE)
+    msgs = consume(kafka["bootstrap"], topic, 1)
+    assert int.from_bytes(msgs[0].value()[1:5], "big") == schema_id
+    assert deserialize(msgs[0].value(), ctx) == {"order_id": 1, "item": "tea"}
+
+
+def test_consume_reads_to_the_end_and_sees_extra_records(kafka, name):
+    topic = f"{name}-extra"
+    admin = AdminClient({"bootstrap.servers": kafka["bootstrap"]})
+    for future in admin.create_topics([NewTopic(topic, 2, 1)]).values():
+        future.result(30)
+    producer = Producer({"bootstrap.servers": kafka["bootstrap"]})
+    for i in range(3):
+        producer.produce(topic, value=b"%d" % i, partition=i % 2)
+    assert producer.flush(30) == 0
+    assert sorted(m.value() for m in consume_all(kafka["bootstrap"], topic)) == [b"0", b"1", b"2"]
+    with pytest.raises(AssertionError, match="holds 3 records, expected 2"):
+        consume(kafka["bootstrap"], topic, 2)
+    assert consume_all(kafka["bootstrap"], f"{name}-nothing") == []
 
 
 CUSTOMER_PROTO = """syntax = "proto3";
@@ -88,31 +134,14 @@ message Customer {
 """
 
 
-def consume(topic, group, n):
-    consumer = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": group,
-                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
-    consumer.subscribe([topic])
-    got = []
-    deadline = time.time() + 30
-    while len(got) < n and time.time() < deadline:
-        msg = consumer.poll(0.5)
-        if msg is None or msg.error():
-            continue
-        got.append(msg)
-    consumer.close()
-    assert len(got) == n, f"{len(got)} of {n} records in {topic}"
-    return got
-
-
 def create_source(weir_url, connector, config):
     created = requests.post(f"{weir_url}/connectors", json={"name": connector, "config": config})
     assert created.status_code == 201, created.text
     wait_running(weir_url, connector)
 
 
-@pytest.mark.skipif(not (BOOTSTRAP and KAFKA_WEIR), reason="needs a Weir worker on Kafka: KAFKA_BOOTSTRAP and WEIR_KAFKA_URL")
-def test_protobuf_deserializer_reads_records_pushed_under_an_inline_proto(name):
-    weir_url = KAFKA_WEIR
+def test_protobuf_deserializer_reads_records_pushed_under_an_inline_proto(kafka, name):
+    weir_url = kafka["url"]
     topic = f"{name}-pcustomers"
     connector = f"{name}-pin"
     create_source(weir_url, connector, {
@@ -141,7 +170,7 @@ def test_protobuf_deserializer_reads_records_pushed_under_an_inline_proto(name):
     cls = message_factory.GetMessageClass(pool.FindMessageTypeByName(f"shop.{name}.Customer"))
     deserialize = ProtobufDeserializer(cls, {"use.deprecated.format": False})
     ctx = SerializationContext(topic, MessageField.VALUE)
-    msgs = consume(topic, name, 2)
+    msgs = consume(kafka["bootstrap"], topic, 2)
     assert [m.key() for m in msgs] == [b"1", b"2"]
     assert all(int.from_bytes(m.value()[1:5], "big") == latest.schema_id for m in msgs)
     got = [deserialize(m.value(), ctx) for m in msgs]
@@ -149,9 +178,8 @@ def test_protobuf_deserializer_reads_records_pushed_under_an_inline_proto(name):
         (1, "Ada", "ada@example.com", True), (2, "Grace", "", False)]
 
 
-@pytest.mark.skipif(not (BOOTSTRAP and KAFKA_WEIR), reason="needs a Weir worker on Kafka: KAFKA_BOOTSTRAP and WEIR_KAFKA_URL")
-def test_json_deserializer_reads_records_pushed_under_an_inline_json_schema(name):
-    weir_url = KAFKA_WEIR
+def test_json_deserializer_reads_records_pushed_under_an_inline_json_schema(kafka, name):
+    weir_url = kafka["url"]
     topic = f"{name}-jpeople"
     connector = f"{name}-jin"
     schema = {"type": "object", "properties": {
@@ -172,6 +200,6 @@ def test_json_deserializer_reads_records_pushed_under_an_inline_json_schema(name
     client = SchemaRegistryClient({"url": weir_url})
     deserialize = JSONDeserializer(None, schema_registry_client=client)
     ctx = SerializationContext(topic, MessageField.VALUE)
-    got = [deserialize(m.value(), ctx) for m in consume(topic, name, 3)]
+    got = [deserialize(m.value(), ctx) for m in consume(kafka["bootstrap"], topic, 3)]
     assert got == [{"id": 1, "name": "Ada", "age": 36}, {"id": 2, "name": "Grace", "age": 41},
                    {"id": 4, "name": "Alan"}]

@@ -2,7 +2,8 @@
 sink with the matching converter reads, field by field; a Weir source writes with each converter and
 confluent-kafka's deserializers read it back. Weir is the schema registry of both sides.
 
-run.sh starts the broker and a Weir worker with bootstrap.servers (KAFKA_BOOTSTRAP, WEIR_KAFKA_URL).
+run.sh starts the broker and a Weir worker with bootstrap.servers (KAFKA_BOOTSTRAP, WEIR_KAFKA_URL);
+without them the tests fail, saying why (conftest.kafka).
 """
 import base64
 import json
@@ -11,7 +12,7 @@ import time
 
 import pytest
 import requests
-from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
+from confluent_kafka import KafkaError, KafkaException, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
@@ -19,6 +20,8 @@ from confluent_kafka.schema_registry.json_schema import JSONDeserializer, JSONSe
 from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer, ProtobufSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
+from kafka_helpers import consume
 
 AVRO = "io.confluent.connect.avro.AvroConverter"
 PROTOBUF = "io.confluent.connect.protobuf.ProtobufConverter"
@@ -29,15 +32,6 @@ ROWS = [
     {"id": 2, "name": "Grace", "score": 7.25, "active": False, "note": "hi"},
     {"id": 3, "name": "Édith ✓", "score": -1.0, "active": True, "note": ""},
 ]
-
-
-@pytest.fixture(scope="module")
-def kafka():
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP")
-    url = os.environ.get("WEIR_KAFKA_URL")
-    if not bootstrap or not url:
-        pytest.fail("KAFKA_BOOTSTRAP / WEIR_KAFKA_URL are not set: run tests/python/run.sh")
-    return {"bootstrap": bootstrap, "url": url.rstrip("/")}
 
 
 @pytest.fixture()
@@ -63,31 +57,19 @@ def produce(kafka, topic, values):
 
 
 def consume_raw(kafka, topic, n, timeout=60):
-    consumer = Consumer({"bootstrap.servers": kafka["bootstrap"], "group.id": f"py-{topic}",
-                        "auto.offset.reset": "earliest", "enable.auto.commit": False})
-    consumer.subscribe([topic])
-    out, deadline = [], time.time() + timeout
-    try:
-        while len(out) < n and time.time() < deadline:
-            m = consumer.poll(0.5)
-            if m is None or m.error():
-                continue
-            out.append(m.value())
-    finally:
-        consumer.close()
-    assert len(out) == n, f"{len(out)} of {n} records in {topic}"
-    return out
+    """The values of `topic`, which must hold exactly `n` records (read to its end offsets)."""
+    return [m.value() for m in consume(kafka["bootstrap"], topic, n, timeout)]
 
 
 def require(kafka, converter):
-    """Skips until the converter exists in this Weir (they land with the converters issue)."""
+    """Fails when the converter is missing from this Weir (a skip would pass having tested nothing)."""
     r = requests.put(f"{kafka['url']}/connector-plugins/FileStreamSink/config/validate",
                      json={"connector.class": "FileStreamSink", "topics": "t", "file": "/tmp/x",
                            "value.converter": converter}, timeout=30)
     body = r.json()
     if r.status_code != 200 or body.get("error_count", 0) > 0:
         errors = [e for c in body.get("configs", []) for e in c["value"]["errors"]] or [body]
-        pytest.skip(f"{converter} is not available in this Weir yet: {errors[0]}")
+        pytest.fail(f"{converter} is not available in this Weir: {errors[0]}")
 
 
 def create(kafka, name, config):

@@ -3,18 +3,14 @@ confluent-kafka's own deserializers through Weir's registry, and keys partitione
 librdkafka's Java-compatible partitioner (murmur2_random) puts them.
 
 Reading needs the records in Kafka: tests/python/run.sh starts a broker and a worker on it
-(KAFKA_BOOTSTRAP, WEIR_KAFKA_URL). Without them the tests are skipped, saying why.
+(KAFKA_BOOTSTRAP, WEIR_KAFKA_URL). Without them the tests fail, saying why (conftest.kafka).
 """
 import base64
 import datetime
 import decimal
 import json
-import os
-import time
-
-import pytest
 import requests
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
@@ -23,40 +19,21 @@ from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
-BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP")
-KAFKA_WEIR = (os.environ.get("WEIR_KAFKA_URL") or "").rstrip("/")
-needs_kafka = pytest.mark.skipif(
-    not (BOOTSTRAP and KAFKA_WEIR), reason="needs a Weir worker on Kafka: KAFKA_BOOTSTRAP and WEIR_KAFKA_URL")
+from kafka_helpers import consume, consume_all
 
 V2 = "application/vnd.kafka.v2+json"
 
 
-def produce(topic, fmt, body, path_suffix=""):
+def produce(kafka, topic, fmt, body, path_suffix=""):
     """POST /topics/{topic} as a proxy client does; the answer must be v2 JSON."""
-    answer = requests.post(f"{KAFKA_WEIR}/topics/{topic}{path_suffix}", data=json.dumps(body), timeout=60,
+    answer = requests.post(f"{kafka['url']}/topics/{topic}{path_suffix}", data=json.dumps(body), timeout=60,
                            headers={"Content-Type": f"application/vnd.kafka.{fmt}.v2+json", "Accept": V2})
     assert answer.headers["Content-Type"] == V2, answer.headers
     return answer
 
 
-def consume(topic, group, n):
-    consumer = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": group,
-                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
-    consumer.subscribe([topic])
-    got = []
-    deadline = time.time() + 30
-    while len(got) < n and time.time() < deadline:
-        msg = consumer.poll(0.5)
-        if msg is None or msg.error():
-            continue
-        got.append(msg)
-    consumer.close()
-    assert len(got) == n, f"{len(got)} of {n} records in {topic}"
-    return sorted(got, key=lambda m: (m.partition(), m.offset()))
-
-
-def create_topic(topic, partitions):
-    admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
+def create_topic(kafka, topic, partitions):
+    admin = AdminClient({"bootstrap.servers": kafka["bootstrap"]})
     for future in admin.create_topics([NewTopic(topic, partitions, 1)]).values():
         future.result(30)
 
@@ -81,25 +58,24 @@ CLICK = {
     ]}
 
 
-@needs_kafka
-def test_avro_deserializer_reads_keys_and_values_the_proxy_wrote(name):
+def test_avro_deserializer_reads_keys_and_values_the_proxy_wrote(kafka, name):
     topic = f"{name}-clicks"
     value = {"page": "/a", "n": 12345678901, "score": 0.5, "ok": True, "ref": {"string": "mail"},
              "kind": "BUY", "raw": "\u00ff\u0001", "pair": "\u0001\u0002", "day": 19000,
              "at": 1700000000000, "price": "09", "tags": ["x", "y"], "counts": {"a": 1},
              "tag": {"web.Tag": {"t": "z"}}}
-    answer = produce(topic, "avro", {
+    answer = produce(kafka, topic, "avro", {
         "key_schema": json.dumps({"type": "string"}), "value_schema": json.dumps(CLICK),
         "records": [{"key": "u1", "value": value},
                     {"key": "u2", "value": dict(value, ref=None, tag=None, tags=[], counts={})},
                     {"key": "u1", "value": None}]})
     assert answer.status_code == 200, answer.text
     body = answer.json()
-    client = SchemaRegistryClient({"url": KAFKA_WEIR})
+    client = SchemaRegistryClient({"url": kafka["url"]})
     assert body["value_schema_id"] == client.get_latest_version(f"{topic}-value").schema_id
     assert body["key_schema_id"] == client.get_latest_version(f"{topic}-key").schema_id
 
-    msgs = consume(topic, name, 3)
+    msgs = consume(kafka["bootstrap"], topic, 3)
     deserialize = AvroDeserializer(client)
     keys = [deserialize(m.key(), SerializationContext(topic, MessageField.KEY)) for m in msgs]
     assert keys == ["u1", "u2", "u1"]
@@ -136,10 +112,9 @@ message Order {
 """
 
 
-@needs_kafka
-def test_protobuf_deserializer_reads_what_the_proxy_wrote(name):
+def test_protobuf_deserializer_reads_what_the_proxy_wrote(kafka, name):
     topic = f"{name}-orders"
-    answer = produce(topic, "protobuf", {
+    answer = produce(kafka, topic, "protobuf", {
         "value_schema": ORDER_PROTO % name,
         "records": [{"value": {"id": "9007199254740993", "status": "PAID",
                                "lines": [{"sku": "tea", "qty": 2}], "stock": {"tea": 5}, "note": "gift"}},
@@ -147,7 +122,7 @@ def test_protobuf_deserializer_reads_what_the_proxy_wrote(name):
     assert answer.status_code == 200, answer.text
     schema_id = answer.json()["value_schema_id"]
 
-    serialized = requests.get(f"{KAFKA_WEIR}/schemas/ids/{schema_id}", params={"format": "serialized"},
+    serialized = requests.get(f"{kafka['url']}/schemas/ids/{schema_id}", params={"format": "serialized"},
                               timeout=30).json()["schema"]
     fdp = descriptor_pb2.FileDescriptorProto.FromString(base64.b64decode(serialized))
     pool = descriptor_pool.DescriptorPool()
@@ -155,7 +130,7 @@ def test_protobuf_deserializer_reads_what_the_proxy_wrote(name):
     cls = message_factory.GetMessageClass(pool.FindMessageTypeByName(f"shop.{name}.Order"))
     deserialize = ProtobufDeserializer(cls, {"use.deprecated.format": False})
     ctx = SerializationContext(topic, MessageField.VALUE)
-    msgs = consume(topic, name, 2)
+    msgs = consume(kafka["bootstrap"], topic, 2)
     assert all(int.from_bytes(m.value()[1:5], "big") == schema_id for m in msgs)
     first, second = [deserialize(m.value(), ctx) for m in msgs]
     assert (first.id, first.status, [(l.sku, l.qty) for l in first.lines], dict(first.stock), first.note) == (
@@ -163,48 +138,47 @@ def test_protobuf_deserializer_reads_what_the_proxy_wrote(name):
     assert (second.id, second.status, len(second.lines), second.HasField("note")) == (2, 0, 0, False)
 
     # A field the message lacks is refused, naming the record; nothing is written.
-    refused = produce(topic, "protobuf", {"value_schema_id": schema_id,
-                                          "records": [{"value": {"id": 3}}, {"value": {"id": 4, "colour": "red"}}]})
+    refused = produce(kafka, topic, "protobuf", {"value_schema_id": schema_id,
+                                                 "records": [{"value": {"id": 3}}, {"value": {"id": 4, "colour": "red"}}]})
     assert (refused.status_code, refused.json()["error_code"]) == (422, 42203), refused.text
     assert refused.json()["message"].startswith("record 1: value")
+    assert len(consume_all(kafka["bootstrap"], topic)) == 2, "the refused request wrote nothing"
 
 
-@needs_kafka
-def test_json_deserializer_reads_what_the_proxy_wrote(name):
+def test_json_deserializer_reads_what_the_proxy_wrote(kafka, name):
     topic = f"{name}-people"
     schema = {"type": "object", "properties": {
         "id": {"type": "integer"}, "name": {"type": "string"}, "age": {"type": "integer", "minimum": 0}},
         "required": ["id", "name"]}
-    answer = produce(topic, "jsonschema", {
+    answer = produce(kafka, topic, "jsonschema", {
         "value_schema": json.dumps(schema),
         "records": [{"value": {"id": 1, "name": "Ada", "age": 36}}, {"value": {"id": 2, "name": "Grace"}}]})
     assert answer.status_code == 200, answer.text
-    refused = produce(topic, "jsonschema", {"value_schema_id": answer.json()["value_schema_id"],
-                                            "records": [{"value": {"id": 3, "name": "Alan", "age": -1}}]})
+    refused = produce(kafka, topic, "jsonschema", {"value_schema_id": answer.json()["value_schema_id"],
+                                                   "records": [{"value": {"id": 3, "name": "Alan", "age": -1}}]})
     assert (refused.status_code, refused.json()["error_code"]) == (422, 42203), refused.text
     assert "age" in refused.json()["message"]
 
-    client = SchemaRegistryClient({"url": KAFKA_WEIR})
+    client = SchemaRegistryClient({"url": kafka["url"]})
     deserialize = JSONDeserializer(None, schema_registry_client=client)
     ctx = SerializationContext(topic, MessageField.VALUE)
-    got = [deserialize(m.value(), ctx) for m in consume(topic, name, 2)]
+    got = [deserialize(m.value(), ctx) for m in consume(kafka["bootstrap"], topic, 2)]
     assert got == [{"id": 1, "name": "Ada", "age": 36}, {"id": 2, "name": "Grace"}]
 
 
-@needs_kafka
-def test_keys_land_where_librdkafkas_java_compatible_partitioner_puts_them(name):
+def test_keys_land_where_librdkafkas_java_compatible_partitioner_puts_them(kafka, name):
     keys = [f"customer-{i}".encode() for i in range(24)]
     proxied, direct = f"{name}-viaproxy", f"{name}-direct"
-    create_topic(proxied, 6)
-    create_topic(direct, 6)
+    create_topic(kafka, proxied, 6)
+    create_topic(kafka, direct, 6)
 
-    answer = produce(proxied, "binary", {"records": [
+    answer = produce(kafka, proxied, "binary", {"records": [
         {"key": base64.b64encode(k).decode(), "value": base64.b64encode(b"v").decode()} for k in keys]})
     assert answer.status_code == 200, answer.text
     via_proxy = [o["partition"] for o in answer.json()["offsets"]]
 
     delivered = {}
-    producer = Producer({"bootstrap.servers": BOOTSTRAP, "partitioner": "murmur2_random"})
+    producer = Producer({"bootstrap.servers": kafka["bootstrap"], "partitioner": "murmur2_random"})
     for k in keys:
         producer.produce(direct, key=k, value=b"v",
                          on_delivery=lambda err, msg: delivered.__setitem__(msg.key(), msg.partition()))
@@ -213,7 +187,7 @@ def test_keys_land_where_librdkafkas_java_compatible_partitioner_puts_them(name)
     assert len(set(via_proxy)) > 1
 
     # json keys are their JSON text, hashed as such: a string key "k" is the bytes "\"k\"".
-    answer = produce(proxied, "json", {"records": [{"key": "k", "value": {"v": 1}}]})
+    answer = produce(kafka, proxied, "json", {"records": [{"key": "k", "value": {"v": 1}}]})
     assert answer.status_code == 200, answer.text
     producer.produce(direct, key=b'"k"', value=b"v",
                      on_delivery=lambda err, msg: delivered.__setitem__(msg.key(), msg.partition()))

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 pub use serde_json::{Value, json};
 
+pub mod ingest;
 mod kafka;
 pub mod restarts;
 pub use kafka::{Kafka, tansu_bin};

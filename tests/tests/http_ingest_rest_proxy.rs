@@ -7,14 +7,14 @@
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use base64::Engine;
-use gateway::log::{
-    ConsumedRecord, EmbeddedLog, EmbeddedLogConfig, KafkaConfig, KafkaLog, Log, Subscription,
-};
-use tests::{Value, Weir, WeirConfig, json, temp_dir};
+use tests::ingest::{Backend, Run, block_on, read_whole_topic, versions};
+use tests::{Value, Weir, WeirConfig, json, on_both_logs, temp_dir};
+
+on_both_logs!(
+    generic_content_types_are_binary_and_every_answer_is_v2_json,
+    avro_schemas_inline_and_by_id_with_the_registry_rules,
+);
 
 /// A POST as a proxy client sends it: status, the answer's Content-Type, the JSON body.
 fn send(weir: &Weir, path: &str, content_type: Option<&str>, body: &str) -> (u16, String, Value) {
@@ -49,36 +49,6 @@ fn b64(s: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(s)
 }
 
-fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
-    tokio::runtime::Runtime::new().unwrap().block_on(f)
-}
-
-async fn read_topic(log: Arc<dyn Log>, topic: &str, n: usize) -> Vec<ConsumedRecord> {
-    let mut consumer = log
-        .consumer("proxy-test-reader", Subscription::Topics(vec![topic.to_owned()]))
-        .await
-        .unwrap();
-    let mut out = Vec::new();
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while out.len() < n && std::time::Instant::now() < deadline {
-        out.extend(consumer.poll(100, Duration::from_millis(500)).await.unwrap());
-    }
-    consumer.close().await;
-    log.close().await;
-    out.sort_by_key(|r| (r.partition, r.offset));
-    out
-}
-
-fn embedded_records(weir: Weir, topic: &str, n: usize) -> Vec<ConsumedRecord> {
-    let dir = weir.dir.clone();
-    weir.terminate();
-    block_on(async {
-        let config = EmbeddedLogConfig::new(dir.join("data").join("log"));
-        let log: Arc<dyn Log> = EmbeddedLog::open(config).await.unwrap();
-        read_topic(log, topic, n).await
-    })
-}
-
 /// Kafka's default partitioner for a key: murmur2 (Kafka's UtilsTest vectors), positive, mod n.
 fn kafka_partition(murmur2: i32, partitions: i32) -> i32 {
     (murmur2 & 0x7fff_ffff) % partitions
@@ -91,12 +61,9 @@ const KEY_VECTORS: [(&str, i32); 4] = [
     ("lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8", -58_897_971),
 ];
 
-#[test]
-fn generic_content_types_are_binary_and_every_answer_is_v2_json() {
-    let dir = temp_dir();
-    let mut config = WeirConfig::new(dir.path());
-    config.worker = "topic.creation.default.partitions=4\n".to_owned();
-    let weir = Weir::start(&config);
+fn generic_content_types_are_binary_and_every_answer_is_v2_json(backend: Backend) {
+    let mut run = Run::start(backend, "topic.creation.default.partitions=4\n");
+    let weir = run.weir();
 
     // The proxy's documented default: no embedded format means binary (base64 decoded).
     let mut offsets = Vec::new();
@@ -107,7 +74,7 @@ fn generic_content_types_are_binary_and_every_answer_is_v2_json() {
         None,
     ] {
         let body = json!({"records": [{"value": b64(b"hello"), "partition": 2}]}).to_string();
-        let (status, answer_ct, body) = send(&weir, "/topics/events", ct, &body);
+        let (status, answer_ct, body) = send(weir, "/topics/events", ct, &body);
         assert_eq!((status, answer_ct.as_str()), (200, V2), "{ct:?}: {body}");
         assert_eq!(body["key_schema_id"], Value::Null);
         offsets.push(body["offsets"][0].clone());
@@ -125,7 +92,7 @@ fn generic_content_types_are_binary_and_every_answer_is_v2_json() {
         .map(|(k, _)| json!({"key": b64(k.as_bytes()), "value": b64(b"v")}))
         .collect();
     let (status, _, body) = send(
-        &weir,
+        weir,
         "/topics/keyed",
         Some(BINARY),
         &json!({"records": records}).to_string(),
@@ -145,7 +112,7 @@ fn generic_content_types_are_binary_and_every_answer_is_v2_json() {
 
     // A tombstone: a key and a null value.
     let (status, _, body) = send(
-        &weir,
+        weir,
         "/topics/keyed",
         Some(BINARY),
         &json!({"records": [{"key": b64(b"abc"), "value": null}]}).to_string(),
@@ -204,7 +171,7 @@ fn generic_content_types_are_binary_and_every_answer_is_v2_json() {
         ),
     ];
     for (path, ct, body, status, code) in cases {
-        let (got, answer_ct, answer) = send(&weir, path, ct, body);
+        let (got, answer_ct, answer) = send(weir, path, ct, body);
         assert_eq!(
             (got, answer["error_code"].as_u64()),
             (status, Some(code)),
@@ -217,7 +184,11 @@ fn generic_content_types_are_binary_and_every_answer_is_v2_json() {
         );
     }
 
-    let records = embedded_records(weir, "keyed", 5);
+    // All or nothing: every refused request above wrote nothing.
+    assert_eq!(run.records_in("events"), 4);
+    assert_eq!(run.records_in("keyed"), 5);
+    let records = run.stop_and_read(&["keyed"]).remove(0);
+    assert_eq!(records.len(), 5);
     let keys: Vec<&[u8]> = records.iter().map(|r| r.key.as_deref().unwrap()).collect();
     assert!(
         keys.contains(&&b"foobar"[..]),
@@ -311,7 +282,12 @@ fn produce_to_a_partition_and_the_topic_metadata_calls() {
     // Kafka Connect's own topic calls are untouched.
     assert_eq!(weir.get("/connectors/none/topics").0, 404);
 
-    let records = embedded_records(weir, "orders", 2);
+    weir.terminate();
+    let records = block_on(async {
+        let log = tests::ingest::open_embedded(dir.path()).await;
+        read_whole_topic(&*log, "orders").await
+    });
+    assert_eq!(records.len(), 2);
     let keys: Vec<&[u8]> = records.iter().map(|r| r.key.as_deref().unwrap()).collect();
     assert_eq!(
         keys,
@@ -330,10 +306,9 @@ const CLICK: &str = r#"{"type":"record","name":"Click","namespace":"web","fields
   {"name":"tag","type":["null",{"type":"record","name":"Tag","fields":[{"name":"t","type":"string"}]}],"default":null}
 ]}"#;
 
-#[test]
-fn avro_schemas_inline_and_by_id_with_the_registry_rules() {
-    let dir = temp_dir();
-    let weir = Weir::start(&WeirConfig::new(dir.path()));
+fn avro_schemas_inline_and_by_id_with_the_registry_rules(backend: Backend) {
+    let mut run = Run::start(backend, "");
+    let weir = run.weir();
     let request = json!({
     "key_schema": r#"{"type": "string"}"#,
     "value_schema": CLICK,
@@ -343,16 +318,16 @@ fn avro_schemas_inline_and_by_id_with_the_registry_rules() {
         {"key": "u2", "value": {"page": "/b", "n": 2, "ref": null, "kind": "BUY", "at": 1}},
         {"key": "u1", "value": null},
     ]});
-    let (status, ct, body) = send(&weir, "/topics/clicks", Some(AVRO), &request.to_string());
+    let (status, ct, body) = send(weir, "/topics/clicks", Some(AVRO), &request.to_string());
     assert_eq!((status, ct.as_str()), (200, V2), "{body}");
     let key_id = body["key_schema_id"].as_i64().unwrap();
     let value_id = body["value_schema_id"].as_i64().unwrap();
     assert_ne!(key_id, value_id);
-    assert_eq!(weir.get("/subjects/clicks-key/versions").1, json!([1]));
-    assert_eq!(weir.get("/subjects/clicks-value/versions").1, json!([1]));
+    assert_eq!(versions(weir, "clicks-key"), json!([1]));
+    assert_eq!(versions(weir, "clicks-value"), json!([1]));
 
     // The same schema text again: the same ids, nothing registered.
-    let (status, _, body) = send(&weir, "/topics/clicks", Some(AVRO), &request.to_string());
+    let (status, _, body) = send(weir, "/topics/clicks", Some(AVRO), &request.to_string());
     assert_eq!(
         (status, body["value_schema_id"].as_i64()),
         (200, Some(value_id)),
@@ -361,7 +336,7 @@ fn avro_schemas_inline_and_by_id_with_the_registry_rules() {
     // By id.
     let by_id = json!({"key_schema_id": key_id, "value_schema_id": value_id,
         "records": [{"key": "u3", "value": {"page": "/c", "n": 3, "kind": "VIEW", "at": 2}}]});
-    let (status, _, body) = send(&weir, "/topics/clicks", Some(AVRO), &by_id.to_string());
+    let (status, _, body) = send(weir, "/topics/clicks", Some(AVRO), &by_id.to_string());
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         (body["key_schema_id"].as_i64(), body["value_schema_id"].as_i64()),
@@ -411,7 +386,7 @@ fn avro_schemas_inline_and_by_id_with_the_registry_rules() {
         ),
     ];
     for (request, status, code, says) in refusals {
-        let (got, ct, body) = send(&weir, "/topics/clicks", Some(AVRO), &request.to_string());
+        let (got, ct, body) = send(weir, "/topics/clicks", Some(AVRO), &request.to_string());
         assert_eq!(
             (got, body["error_code"].as_u64()),
             (status, Some(code)),
@@ -422,7 +397,7 @@ fn avro_schemas_inline_and_by_id_with_the_registry_rules() {
     }
     // A schema id of another language than the content type.
     let (status, _, body) = send(
-        &weir,
+        weir,
         "/topics/clicks",
         Some("application/vnd.kafka.jsonschema.v2+json"),
         &json!({"value_schema_id": value_id, "records": [{"value": {}}]}).to_string(),
@@ -432,9 +407,10 @@ fn avro_schemas_inline_and_by_id_with_the_registry_rules() {
         (422, json!(42205)),
         "{body}"
     );
-    assert_eq!(weir.get("/subjects/clicks-value/versions").1, json!([1]));
+    assert_eq!(versions(weir, "clicks-value"), json!([1]));
 
-    let records = embedded_records(weir, "clicks", 7);
+    assert_eq!(run.records_in("clicks"), 7);
+    let records = run.stop_and_read(&["clicks"]).remove(0);
     assert_eq!(
         records.len(),
         7,
@@ -535,11 +511,12 @@ fn on_kafka_keys_partitions_and_metadata_come_from_the_broker() {
     );
 
     let records = block_on(async {
-        let log: Arc<dyn Log> = KafkaLog::connect(KafkaConfig::new(kafka.bootstrap()))
-            .await
-            .unwrap();
-        read_topic(log, "kkeyed", 5).await
+        let log = tests::ingest::connect_kafka(&kafka.bootstrap()).await;
+        let records = read_whole_topic(&*log, "kkeyed").await;
+        log.close().await;
+        records
     });
+    assert_eq!(records.len(), 5);
     for r in records.iter().filter(|r| r.key.is_some()) {
         assert_eq!(
             r.key, r.value,

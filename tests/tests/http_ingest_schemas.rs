@@ -8,51 +8,21 @@
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
-use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
-use gateway::log::{
-    ConsumedRecord, EmbeddedLog, EmbeddedLogConfig, KafkaConfig, KafkaLog, Log, Subscription,
+use tests::ingest::{
+    Backend, Run, key_text, lines_as_json, message, push, schema_id, sink, source, versions,
 };
-use tests::{Value, Weir, WeirConfig, json, read_lines, temp_dir, wait_lines};
+use tests::{Value, Weir, json, on_both_logs, wait_lines};
 
-fn push(weir: &Weir, connector: &str, body: &str) -> (u16, Value) {
-    weir.call_with(
-        "POST",
-        &format!("/ingest/{connector}"),
-        Some(body),
-        "application/json",
-    )
-}
-
-fn sink(weir: &Weir, name: &str, topic: &str, file: &Path, converter: &str) {
-    weir.create(
-        name,
-        json!({"connector.class": "FileStreamSink", "topics": topic, "file": file.display().to_string(),
-               "key.converter": "StringConverter", "value.converter": converter}),
-    );
-}
-
-fn source(weir: &Weir, name: &str, config: Value) {
-    let mut full = json!({"connector.class": "HttpSource"});
-    for (k, v) in config.as_object().unwrap() {
-        full[k] = v.clone();
-    }
-    weir.create(name, full);
-    weir.wait_state(name, "RUNNING");
-}
-
-fn lines_as_json(lines: &[String]) -> Vec<Value> {
-    lines.iter().map(|l| serde_json::from_str(l).unwrap()).collect()
-}
-
-fn message(body: &Value, i: usize) -> String {
-    body["errors"][i]["message"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
-}
+on_both_logs!(
+    an_inline_protobuf_schema_checks_records_and_writes_its_own_field_numbers,
+    an_inline_json_schema_validates_every_record_against_the_schema_itself,
+    a_subject_schema_picks_up_a_newer_version_without_a_restart,
+    key_field_makes_a_record_field_the_key,
+    a_protobuf_push_is_the_message_value_schema_message_names_and_absent_fields_are_defaults,
+    after_a_restart_inference_resumes_from_the_registered_schema,
+);
 
 /// A Protobuf schema whose field numbers are not 1, 2, 3...: records must carry these.
 const CUSTOMER_PROTO: &str = r#"syntax = "proto3";
@@ -74,45 +44,20 @@ message Unused {
 }
 "#;
 
-/// The records of `topic`, read from the log itself (keys included).
-async fn read_topic(log: Arc<dyn Log>, topic: &str, n: usize) -> Vec<ConsumedRecord> {
-    let mut consumer = log
-        .consumer("test-reader", Subscription::Topics(vec![topic.to_owned()]))
-        .await
-        .unwrap();
-    let mut out = Vec::new();
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while out.len() < n && std::time::Instant::now() < deadline {
-        out.extend(consumer.poll(100, Duration::from_millis(500)).await.unwrap());
-    }
-    consumer.close().await;
-    log.close().await;
-    out
-}
-
-fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
-    tokio::runtime::Runtime::new().unwrap().block_on(f)
-}
-
-fn key_text(r: &ConsumedRecord) -> Option<String> {
-    r.key.as_ref().map(|k| String::from_utf8_lossy(k).into_owned())
-}
-
-#[test]
-fn an_inline_protobuf_schema_checks_records_and_writes_its_own_field_numbers() {
-    let dir = temp_dir();
-    let out = dir.path().join("out.jsonl");
-    let weir = Weir::start(&WeirConfig::new(dir.path()));
+fn an_inline_protobuf_schema_checks_records_and_writes_its_own_field_numbers(backend: Backend) {
+    let mut run = Run::start(backend, "");
+    let out = run.path("out.jsonl");
+    let weir = run.weir();
     source(
-        &weir,
+        weir,
         "in",
         json!({"topic": "customers", "value.converter": "ProtobufConverter",
                "value.schema": CUSTOMER_PROTO, "value.schema.type": "PROTOBUF"}),
     );
-    sink(&weir, "out", "customers", &out, "ProtobufConverter");
+    sink(weir, "out", "customers", &out, "ProtobufConverter");
 
     let (status, body) = push(
-        &weir,
+        weir,
         "in",
         r#"[{"id": 1, "name": "Ada", "email": "ada@example.com", "address": {"city": "Paris"}},
             {"id": 2, "name": "Bo"}]"#,
@@ -120,7 +65,7 @@ fn an_inline_protobuf_schema_checks_records_and_writes_its_own_field_numbers() {
     assert_eq!((status, body), (200, json!({"accepted": 2})));
     // A value of another type, and a field the message lacks: refused naming record and field.
     let (status, body) = push(
-        &weir,
+        weir,
         "in",
         r#"[{"id": 3, "name": "Cy"}, {"id": "four", "name": "Di"}, {"id": 5, "nmae": "Ed"}]"#,
     );
@@ -131,13 +76,13 @@ fn an_inline_protobuf_schema_checks_records_and_writes_its_own_field_numbers() {
     assert!(message(&body, 0).contains("field id"), "{body}");
     assert_eq!(errors[1]["index"], 2);
     assert!(message(&body, 1).contains("field nmae"), "{body}");
+    assert_eq!(run.records_in("customers"), 2, "the refused push wrote nothing");
 
     // Written with the registered schema itself: nothing derived was registered, and the sink
     // decodes the bytes with that schema's field numbers.
-    assert_eq!(weir.get("/subjects/customers-value/versions").1, json!([1]));
-    let written = lines_as_json(&wait_lines(&out, 2, Duration::from_secs(20)));
-    std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(read_lines(&out).len(), 2, "the refused push wrote nothing");
+    assert_eq!(versions(weir, "customers-value"), json!([1]));
+    let id = version_id(weir, "customers-value", "1");
+    let written = lines_as_json(&wait_lines(&out, 2, Duration::from_secs(60)));
     assert_eq!(written[0]["id"], 1);
     assert_eq!(written[0]["name"], "Ada");
     assert_eq!(written[0]["email"], "ada@example.com");
@@ -145,13 +90,18 @@ fn an_inline_protobuf_schema_checks_records_and_writes_its_own_field_numbers() {
     assert_eq!(written[1]["id"], 2);
     assert_eq!(written[1]["name"], "Bo");
     assert_eq!(written[1]["email"], Value::Null);
+    let records = run.stop_and_read(&["customers"]).remove(0);
+    let ids: Vec<i32> = records
+        .iter()
+        .map(|r| schema_id(r.value.as_deref().unwrap()))
+        .collect();
+    assert_eq!(ids, [id, id]);
 }
 
-#[test]
-fn an_inline_json_schema_validates_every_record_against_the_schema_itself() {
-    let dir = temp_dir();
-    let out = dir.path().join("out.jsonl");
-    let weir = Weir::start(&WeirConfig::new(dir.path()));
+fn an_inline_json_schema_validates_every_record_against_the_schema_itself(backend: Backend) {
+    let mut run = Run::start(backend, "");
+    let out = run.path("out.jsonl");
+    let weir = run.weir();
     let schema = json!({
         "type": "object",
         "properties": {
@@ -162,7 +112,7 @@ fn an_inline_json_schema_validates_every_record_against_the_schema_itself() {
         "required": ["id", "name"]
     });
     source(
-        &weir,
+        weir,
         "in",
         json!({"topic": "people", "value.converter": "JsonSchemaConverter",
                "value.schema": schema.to_string(), "value.schema.type": "JSON"}),
@@ -176,13 +126,13 @@ fn an_inline_json_schema_validates_every_record_against_the_schema_itself() {
     );
 
     let (status, body) = push(
-        &weir,
+        weir,
         "in",
         r#"[{"id": 1, "name": "Ada", "age": 36}, {"id": 2, "name": "Bo"}]"#,
     );
     assert_eq!((status, body), (200, json!({"accepted": 2})));
     let (status, body) = push(
-        &weir,
+        weir,
         "in",
         r#"[{"id": 3, "name": "Cy", "age": -1}, {"id": "4", "name": "Di"}, {"id": 5, "name": ""}]"#,
     );
@@ -198,18 +148,15 @@ fn an_inline_json_schema_validates_every_record_against_the_schema_itself() {
     assert!(message(&body, 1).contains("field id"), "{body}");
     assert!(message(&body, 2).contains("field name"), "{body}");
 
-    assert_eq!(weir.get("/subjects/people-value/versions").1, json!([1]));
-    let written = lines_as_json(&wait_lines(&out, 2, Duration::from_secs(20)));
+    assert_eq!(run.records_in("people"), 2, "the refused push wrote nothing");
+
+    assert_eq!(versions(weir, "people-value"), json!([1]));
+    let written = lines_as_json(&wait_lines(&out, 2, Duration::from_secs(60)));
     assert_eq!(written[0], json!({"id": 1, "name": "Ada", "age": 36}));
     assert_eq!(written[1], json!({"id": 2, "name": "Bo", "age": null}));
 
     // `age` accepts no null: Bo's record leaves it out, the only form the schema validates.
-    weir.terminate();
-    let records = block_on(async {
-        let config = EmbeddedLogConfig::new(dir.path().join("data").join("log"));
-        let log: Arc<dyn Log> = EmbeddedLog::open(config).await.unwrap();
-        read_topic(log, "people", 2).await
-    });
+    let records = run.stop_and_read(&["people"]).remove(0);
     let texts: Vec<String> = records
         .iter()
         .map(|r| String::from_utf8_lossy(&r.value.as_ref().unwrap()[5..]).into_owned())
@@ -220,11 +167,10 @@ fn an_inline_json_schema_validates_every_record_against_the_schema_itself() {
     );
 }
 
-#[test]
-fn a_subject_schema_picks_up_a_newer_version_without_a_restart() {
-    let dir = temp_dir();
-    let out = dir.path().join("out.jsonl");
-    let weir = Weir::start(&WeirConfig::new(dir.path()));
+fn a_subject_schema_picks_up_a_newer_version_without_a_restart(backend: Backend) {
+    let mut run = Run::start(backend, "");
+    let out = run.path("out.jsonl");
+    let weir = run.weir();
     let v1 = r#"{"type":"record","name":"Order","fields":[{"name":"id","type":"long"}]}"#;
     let v2 = r#"{"type":"record","name":"Order","fields":[{"name":"id","type":"long"},{"name":"note","type":["null","string"],"default":null}]}"#;
     let v3 = r#"{"type":"record","name":"Order","fields":[{"name":"id","type":"long"},{"name":"note","type":["null","string"],"default":null},{"name":"channel","type":["null","string"],"default":null}]}"#;
@@ -235,25 +181,25 @@ fn a_subject_schema_picks_up_a_newer_version_without_a_restart() {
     );
     // Re-read only when a push has records the cached version refuses...
     source(
-        &weir,
+        weir,
         "on-mismatch",
         json!({"topic": "orders", "value.converter": "AvroConverter",
                "value.schema.subject": "orders-spec", "value.schema.refresh.ms": "3600000"}),
     );
     // ...and on every push.
     source(
-        &weir,
+        weir,
         "always",
         json!({"topic": "orders", "value.converter": "AvroConverter",
                "value.schema.subject": "orders-spec", "value.schema.refresh.ms": "0"}),
     );
-    sink(&weir, "out", "orders", &out, "AvroConverter");
+    sink(weir, "out", "orders", &out, "AvroConverter");
 
-    assert_eq!(push(&weir, "on-mismatch", r#"[{"id": 1}]"#).0, 200);
-    let (status, body) = push(&weir, "on-mismatch", r#"[{"id": 2, "note": "early"}]"#);
+    assert_eq!(push(weir, "on-mismatch", r#"[{"id": 1}]"#).0, 200);
+    let (status, body) = push(weir, "on-mismatch", r#"[{"id": 2, "note": "early"}]"#);
     assert_eq!(status, 400, "{body}");
     assert!(message(&body, 0).contains("field note"), "{body}");
-    wait_lines(&out, 1, Duration::from_secs(20));
+    assert_eq!(run.records_in("orders"), 1, "the refused push wrote nothing");
 
     // Version 2 brings `note`: the record the task refused a moment ago is accepted now.
     assert_eq!(
@@ -261,9 +207,8 @@ fn a_subject_schema_picks_up_a_newer_version_without_a_restart() {
             .0,
         200
     );
-    let (status, body) = push(&weir, "on-mismatch", r#"[{"id": 3, "note": "hi"}]"#);
+    let (status, body) = push(weir, "on-mismatch", r#"[{"id": 3, "note": "hi"}]"#);
     assert_eq!((status, body), (200, json!({"accepted": 1})));
-    wait_lines(&out, 2, Duration::from_secs(20));
 
     // Version 3 adds `channel`. Records that fit version 2 still do: the connector that re-reads
     // only on a mismatch keeps writing version 2; the one that re-reads every push writes 3.
@@ -272,10 +217,10 @@ fn a_subject_schema_picks_up_a_newer_version_without_a_restart() {
             .0,
         200
     );
-    assert_eq!(push(&weir, "on-mismatch", r#"[{"id": 4}]"#).0, 200);
-    wait_lines(&out, 3, Duration::from_secs(20));
-    assert_eq!(push(&weir, "always", r#"[{"id": 5}]"#).0, 200);
-    let written = lines_as_json(&wait_lines(&out, 4, Duration::from_secs(20)));
+    assert_eq!(push(weir, "on-mismatch", r#"[{"id": 4}]"#).0, 200);
+    assert_eq!(push(weir, "always", r#"[{"id": 5}]"#).0, 200);
+    assert_eq!(run.records_in("orders"), 4);
+    let written = lines_as_json(&wait_lines(&out, 4, Duration::from_secs(60)));
     assert_eq!(
         written,
         vec![
@@ -287,28 +232,37 @@ fn a_subject_schema_picks_up_a_newer_version_without_a_restart() {
     );
     // Nothing was registered under the topic's own subject: records carry the subject's ids.
     assert_eq!(weir.get("/subjects/orders-value/versions").0, 404);
+    let ids: Vec<i32> = ["1", "2", "2", "3"]
+        .iter()
+        .map(|v| version_id(weir, "orders-spec", v))
+        .collect();
+    let records = run.stop_and_read(&["orders"]).remove(0);
+    let written: Vec<i32> = records
+        .iter()
+        .map(|r| schema_id(r.value.as_deref().unwrap()))
+        .collect();
+    assert_eq!(written, ids);
 }
 
-#[test]
-fn key_field_makes_a_record_field_the_key() {
-    let dir = temp_dir();
-    let out = dir.path().join("out.jsonl");
-    let weir = Weir::start(&WeirConfig::new(dir.path()));
+fn key_field_makes_a_record_field_the_key(backend: Backend) {
+    let mut run = Run::start(backend, "");
+    let out = run.path("out.jsonl");
+    let weir = run.weir();
     source(
-        &weir,
+        weir,
         "in",
         json!({"topic": "customers", "value.schema.infer": "true", "key.field": "id",
                "key.converter": "StringConverter"}),
     );
-    sink(&weir, "out", "customers", &out, "JsonConverter");
+    sink(weir, "out", "customers", &out, "JsonConverter");
     let (status, body) = push(
-        &weir,
+        weir,
         "in",
         r#"[{"id": 7, "name": "Ada"}, {"name": "no id"}, {"id": 9, "name": "Bo"}]"#,
     );
     assert_eq!((status, body), (200, json!({"accepted": 3})));
     // The field stays in the value.
-    let written = lines_as_json(&wait_lines(&out, 3, Duration::from_secs(20)));
+    let written = lines_as_json(&wait_lines(&out, 3, Duration::from_secs(60)));
     assert_eq!(written[0], json!({"id": 7, "name": "Ada"}));
 
     // A fixed schema without the field is a config error naming key.field.
@@ -326,60 +280,11 @@ fn key_field_makes_a_record_field_the_key() {
     let trace = status["tasks"][0]["trace"].as_str().unwrap_or_default();
     assert!(trace.contains("key.field") && trace.contains("nope"), "{status}");
 
-    weir.terminate();
-    let records = block_on(async {
-        let config = EmbeddedLogConfig::new(dir.path().join("data").join("log"));
-        let log: Arc<dyn Log> = EmbeddedLog::open(config).await.unwrap();
-        read_topic(log, "customers", 3).await
-    });
+    let records = run.stop_and_read(&["customers", "t"]);
+    assert!(records[1].is_empty(), "the failed task wrote nothing");
+    let records = &records[0];
     let keys: Vec<Option<String>> = records.iter().map(key_text).collect();
     assert_eq!(keys, [Some("7".to_owned()), None, Some("9".to_owned())]);
-}
-
-#[test]
-fn on_kafka_an_inline_protobuf_schema_and_key_field_work_too() {
-    let kafka = tests::Kafka::start();
-    let dir = temp_dir();
-    let out = dir.path().join("out.jsonl");
-    let mut config = WeirConfig::new(dir.path());
-    config.worker = format!("bootstrap.servers={}\n", kafka.bootstrap());
-    let weir = Weir::start(&config);
-    source(
-        &weir,
-        "in",
-        json!({"topic": "customers", "value.converter": "ProtobufConverter",
-               "value.schema": CUSTOMER_PROTO, "value.schema.type": "PROTOBUF",
-               "key.field": "id", "key.converter": "StringConverter"}),
-    );
-    sink(&weir, "out", "customers", &out, "ProtobufConverter");
-    let (status, body) = push(
-        &weir,
-        "in",
-        r#"[{"id": 1, "name": "Ada", "address": {"city": "Paris"}}, {"id": 2, "name": "Bo"}]"#,
-    );
-    assert_eq!((status, body), (200, json!({"accepted": 2})));
-    let (status, body) = push(&weir, "in", r#"[{"id": 3, "name": 4}]"#);
-    assert_eq!(status, 400, "{body}");
-    assert!(message(&body, 0).contains("field name"), "{body}");
-
-    let written = lines_as_json(&wait_lines(&out, 2, Duration::from_secs(60)));
-    assert_eq!(written[0]["name"], "Ada");
-    assert_eq!(written[0]["address"], json!({"city": "Paris"}));
-    assert_eq!(written[1]["id"], 2);
-
-    let records = block_on(async {
-        let log: Arc<dyn Log> = KafkaLog::connect(KafkaConfig::new(kafka.bootstrap()))
-            .await
-            .unwrap();
-        read_topic(log, "customers", 2).await
-    });
-    let keys: Vec<Option<String>> = records.iter().map(key_text).collect();
-    assert_eq!(keys, [Some("1".to_owned()), Some("2".to_owned())]);
-    assert!(
-        records
-            .iter()
-            .all(|r| r.value.as_ref().is_some_and(|v| v[0] == 0))
-    );
 }
 
 /// Two messages; records are the second one's (`value.schema.message`).
@@ -406,11 +311,12 @@ message Order {
 }
 "#;
 
-#[test]
-fn a_protobuf_push_is_the_message_value_schema_message_names_and_absent_fields_are_defaults() {
-    let dir = temp_dir();
-    let out = dir.path().join("out.jsonl");
-    let weir = Weir::start(&WeirConfig::new(dir.path()));
+fn a_protobuf_push_is_the_message_value_schema_message_names_and_absent_fields_are_defaults(
+    backend: Backend,
+) {
+    let mut run = Run::start(backend, "");
+    let out = run.path("out.jsonl");
+    let weir = run.weir();
     let config = |message: &str| {
         json!({"connector.class": "HttpSource", "topic": "orders", "value.converter": "ProtobufConverter",
                "value.schema": SHOP_PROTO, "value.schema.type": "PROTOBUF",
@@ -431,22 +337,23 @@ fn a_protobuf_push_is_the_message_value_schema_message_names_and_absent_fields_a
 
     weir.create("in", config("Order"));
     weir.wait_state("in", "RUNNING");
-    sink(&weir, "out", "orders", &out, "ProtobufConverter");
+    sink(weir, "out", "orders", &out, "ProtobufConverter");
     let (status, body) = push(
-        &weir,
+        weir,
         "in",
         r#"[{"order_id": 7, "customer": "Ada", "items": ["tea", "cups"], "status": "SHIPPED", "paid": true, "note": "gift"},
             {"customer": "Bo"}]"#,
     );
     assert_eq!((status, body), (200, json!({"accepted": 2})));
     // The first message's shape is not an Order.
-    let (status, body) = push(&weir, "in", r#"[{"id": 1, "name": "Cy"}]"#);
+    let (status, body) = push(weir, "in", r#"[{"id": 1, "name": "Cy"}]"#);
     assert_eq!(status, 400, "{body}");
     assert!(message(&body, 0).contains("field id"), "{body}");
+    assert_eq!(run.records_in("orders"), 2, "the refused push wrote nothing");
 
     // Read back as Orders; the fields Bo's record left out are their proto3 defaults, except
     // `note`, declared `optional`.
-    let written = lines_as_json(&wait_lines(&out, 2, Duration::from_secs(20)));
+    let written = lines_as_json(&wait_lines(&out, 2, Duration::from_secs(60)));
     assert_eq!(
         written,
         vec![
@@ -454,14 +361,9 @@ fn a_protobuf_push_is_the_message_value_schema_message_names_and_absent_fields_a
             json!({"order_id": 0, "customer": "Bo", "items": [], "status": "NEW", "paid": false, "note": null}),
         ]
     );
-    assert_eq!(weir.get("/subjects/orders-value/versions").1, json!([1]));
+    assert_eq!(versions(weir, "orders-value"), json!([1]));
 
-    weir.terminate();
-    let records = block_on(async {
-        let config = EmbeddedLogConfig::new(dir.path().join("data").join("log"));
-        let log: Arc<dyn Log> = EmbeddedLog::open(config).await.unwrap();
-        read_topic(log, "orders", 2).await
-    });
+    let records = run.stop_and_read(&["orders"]).remove(0);
     // The absent order_id is 0 in the record itself, so it is the key too.
     let keys: Vec<Option<String>> = records.iter().map(key_text).collect();
     assert_eq!(keys, [Some("7".to_owned()), Some("0".to_owned())]);
@@ -471,6 +373,13 @@ fn a_protobuf_push_is_the_message_value_schema_message_names_and_absent_fields_a
         let value = r.value.as_ref().unwrap();
         assert_eq!(&value[5..7], &[2, 2], "{value:?}");
     }
+}
+
+/// The schema id of a subject's `version`.
+fn version_id(weir: &Weir, subject: &str, version: &str) -> i32 {
+    let (status, body) = weir.get(&format!("/subjects/{subject}/versions/{version}"));
+    assert_eq!(status, 200, "{body}");
+    i32::try_from(body["id"].as_i64().unwrap()).unwrap()
 }
 
 /// The top-level field names of a subject's `version`, in order, whatever the schema language.
@@ -509,70 +418,75 @@ fn registered_fields(weir: &Weir, subject: &str, version: &str) -> Vec<String> {
     }
 }
 
-#[test]
-fn after_a_restart_inference_resumes_from_the_registered_schema() {
-    let dir = temp_dir();
-    let config = WeirConfig::new(dir.path());
-    let weir = Weir::start(&config);
+fn after_a_restart_inference_resumes_from_the_registered_schema(backend: Backend) {
+    let mut run = Run::start(backend, "");
+    let weir = run.weir();
     // (JsonSchemaConverter is left out: under the default BACKWARD level the registry refuses
     // any widening of an inferred JSON schema, whose content model is open.)
     let converters = ["AvroConverter", "ProtobufConverter"];
     for c in converters {
         source(
-            &weir,
+            weir,
             c,
             json!({"topic": c, "value.converter": c, "value.schema.infer": "true"}),
         );
         let first = push(
-            &weir,
+            weir,
             c,
             r#"[{"id": 1, "name": "Ada", "email": "ada@example.com"}]"#,
         );
         assert_eq!(first, (200, json!({"accepted": 1})), "{c}");
-        let second = push(&weir, c, r#"[{"id": 2, "tier": "gold"}]"#);
+        let second = push(weir, c, r#"[{"id": 2, "tier": "gold"}]"#);
         assert_eq!(second, (200, json!({"accepted": 1})), "{c}");
         let subject = format!("{c}-value");
+        assert_eq!(versions(weir, &subject), json!([1, 2]), "{c}");
         assert_eq!(
-            weir.get(&format!("/subjects/{subject}/versions")).1,
-            json!([1, 2]),
-            "{c}"
-        );
-        assert_eq!(
-            registered_fields(&weir, &subject, "2"),
+            registered_fields(weir, &subject, "2"),
             ["id", "name", "email", "tier"],
             "{c}"
         );
     }
-    weir.terminate();
-
-    let weir = Weir::start(&config);
+    run.restart();
+    let weir = run.weir();
     for c in converters {
         weir.wait_state(c, "RUNNING");
         let subject = format!("{c}-value");
         // Fewer fields, in another order: written under version 2, nothing narrower registered.
-        let (status, body) = push(&weir, c, r#"[{"name": "Cy", "id": 3}]"#);
+        let (status, body) = push(weir, c, r#"[{"name": "Cy", "id": 3}]"#);
         assert_eq!((status, body), (200, json!({"accepted": 1})), "{c}");
-        assert_eq!(
-            weir.get(&format!("/subjects/{subject}/versions")).1,
-            json!([1, 2]),
-            "{c}"
-        );
+        assert_eq!(versions(weir, &subject), json!([1, 2]), "{c}");
         // A new field widens version 2, keeping its order.
-        let (status, body) = push(&weir, c, r#"[{"zip": "0150", "id": 4}]"#);
+        let (status, body) = push(weir, c, r#"[{"zip": "0150", "id": 4}]"#);
         assert_eq!((status, body), (200, json!({"accepted": 1})), "{c}");
+        assert_eq!(versions(weir, &subject), json!([1, 2, 3]), "{c}");
         assert_eq!(
-            weir.get(&format!("/subjects/{subject}/versions")).1,
-            json!([1, 2, 3]),
-            "{c}"
-        );
-        assert_eq!(
-            registered_fields(&weir, &subject, "3"),
+            registered_fields(weir, &subject, "3"),
             ["id", "name", "email", "tier", "zip"],
             "{c}"
         );
         // The type of a field from before the restart is still fixed.
-        let (status, body) = push(&weir, c, r#"[{"id": "five"}]"#);
+        let (status, body) = push(weir, c, r#"[{"id": "five"}]"#);
         assert_eq!(status, 400, "{c}: {body}");
         assert!(message(&body, 0).contains("field id"), "{c}: {body}");
+        assert_eq!(run.records_in(c), 4, "{c}: the refused push wrote nothing");
+    }
+    // Every record carries the id of the version it was written under.
+    let want: Vec<Vec<i32>> = converters
+        .iter()
+        .map(|c| {
+            let subject = format!("{c}-value");
+            ["1", "2", "2", "3"]
+                .iter()
+                .map(|v| version_id(weir, &subject, v))
+                .collect()
+        })
+        .collect();
+    let records = run.stop_and_read(&converters);
+    for (c, (records, want)) in converters.iter().zip(records.iter().zip(want)) {
+        let ids: Vec<i32> = records
+            .iter()
+            .map(|r| schema_id(r.value.as_deref().unwrap()))
+            .collect();
+        assert_eq!(ids, want, "{c}");
     }
 }
