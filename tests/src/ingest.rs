@@ -91,6 +91,11 @@ impl Run {
         self.dir.path().join(name)
     }
 
+    /// Kills the broker (on Kafka): the worker keeps running without its log.
+    pub fn kill_broker(&mut self) {
+        self.kafka = None;
+    }
+
     /// `bootstrap.servers` of the broker, on Kafka.
     pub fn bootstrap(&self) -> Option<String> {
         self.kafka.as_ref().map(Kafka::bootstrap)

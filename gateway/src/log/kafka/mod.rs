@@ -45,6 +45,8 @@ use super::{
 
 /// Timeout of one metadata, offsets or admin request.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long an append waits for the cluster to answer once every broker was reported down.
+const DOWN_PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long a topic just created may take to show up in metadata.
 const TOPIC_VISIBLE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -81,6 +83,34 @@ impl Inner {
     /// Maps a client error, naming the cluster when it could not be reached.
     pub(crate) fn error(&self, context: &str, e: &KafkaError) -> LogError {
         map_error(&self.config.bootstrap_servers, context, e)
+    }
+
+    /// After librdkafka reported every broker down (and nothing was delivered since), whether
+    /// the cluster answers now: a metadata request with a short timeout. Unavailable when it
+    /// does not, before anything is queued.
+    async fn check_reachable(self: &Arc<Self>, topic: &str) -> LogResult<()> {
+        use rdkafka::producer::Producer as _;
+        if !self.producer.context().cluster_down() {
+            return Ok(());
+        }
+        let inner = Arc::clone(self);
+        let answered = tokio::task::spawn_blocking(move || {
+            inner
+                .producer
+                .client()
+                .fetch_metadata(None, DOWN_PROBE_TIMEOUT)
+                .is_ok()
+        })
+        .await
+        .unwrap_or(false);
+        if answered {
+            self.producer.context().cluster_up();
+            return Ok(());
+        }
+        Err(LogError::Unavailable(format!(
+            "appending to topic {topic}: the Kafka cluster at bootstrap.servers={} is unreachable (all brokers down); nothing was sent",
+            self.config.bootstrap_servers
+        )))
     }
 
     /// Metadata of one topic or of all, fetched on the blocking pool.
@@ -200,6 +230,7 @@ impl Inner {
         if let Some(e) = crate::log::oversized(&records, Some(self.config.max_record_bytes())) {
             return Err(e);
         }
+        self.check_reachable(&topic).await?;
         let partitions = self.partitions_or_create(&topic).await?;
         // Kafka's sticky partitioner, per append: keyless records of one batch share a partition.
         let sticky = (self.sticky.fetch_add(1, Ordering::Relaxed) % partitions as u32) as i32;

@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use rdkafka::client::ClientContext;
@@ -30,18 +30,34 @@ use crate::log::{Appended, LogError, LogRecord, LogResult};
 /// The producer's context: the clients' error reporting, and deliveries to their batch.
 pub(crate) struct ProduceContext {
     client: WeirContext,
+    /// librdkafka said every broker is down, and no record was delivered since: an append
+    /// checks the cluster answers before queueing records that could only time out
+    /// (`message.timeout.ms` later), so a push is answered 503 at once, not after a minute.
+    down: AtomicBool,
 }
 
 impl ProduceContext {
     pub(crate) fn new(bootstrap: &str) -> Self {
         ProduceContext {
             client: WeirContext::new(bootstrap),
+            down: AtomicBool::new(false),
         }
+    }
+
+    pub(crate) fn cluster_down(&self) -> bool {
+        self.down.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn cluster_up(&self) {
+        self.down.store(false, Ordering::Release);
     }
 }
 
 impl ClientContext for ProduceContext {
     fn error(&self, error: KafkaError, reason: &str) {
+        if error.rdkafka_error_code() == Some(RDKafkaErrorCode::AllBrokersDown) {
+            self.down.store(true, Ordering::Release);
+        }
         self.client.error(error, reason);
     }
 }
@@ -50,6 +66,9 @@ impl ProducerContext for ProduceContext {
     type DeliveryOpaque = Arc<Pending>;
 
     fn delivery(&self, result: &DeliveryResult<'_>, pending: Arc<Pending>) {
+        if result.is_ok() {
+            self.cluster_up();
+        }
         pending.delivered(result);
     }
 }
