@@ -73,11 +73,21 @@ impl JsonWireSerializer {
                     .map_err(|e| ConnectError::data(e.to_string()))?;
             }
             Compiled::Protobuf(desc) => {
+                let value = plain_numbers(value)
+                    .map_err(|e| ConnectError::data(format!("message {}: {e}", desc.full_name())))?;
+                let mut track = serde_path_to_error::Track::new();
                 let message = prost_reflect::DynamicMessage::deserialize(
                     desc.clone(),
-                    value.clone().into_deserializer(),
+                    serde_path_to_error::Deserializer::new(value.into_deserializer(), &mut track),
                 )
-                .map_err(|e| ConnectError::data(format!("message {}: {e}", desc.full_name())))?;
+                .map_err(|e| {
+                    let path = track.path().to_string();
+                    let at = match path.as_str() {
+                        "" | "." => String::new(),
+                        _ => format!(" field {path}"),
+                    };
+                    ConnectError::data(format!("message {}{at}: {e}", desc.full_name()))
+                })?;
                 wire::write_message_indexes(&mut out, &[0]);
                 message
                     .encode(&mut out)
@@ -98,6 +108,33 @@ impl JsonWireSerializer {
         }
         Ok(Bytes::from(out))
     }
+}
+
+/// `value` with every number in a form serde's data model carries as a number: an integer
+/// that fits 64 bits as that integer, any other number as the nearest `f64`.
+///
+/// serde_json's `arbitrary_precision` (on in this workspace) hands a number to a deserializer
+/// as a private one-entry map unless its text is an integer or the shortest `f64` form, so
+/// prost-reflect would refuse `10.50`, `1.0E7` or `1e-05` for a double or int field, and keep
+/// a struct for them inside a `google.protobuf.Value`. Protobuf numbers are 64-bit at most, so
+/// nothing is lost; an integer beyond 64 bits becomes a float, which an integer field refuses.
+fn plain_numbers(value: &serde_json::Value) -> Result<serde_json::Value, String> {
+    use serde_json::Value as J;
+    Ok(match value {
+        J::Number(n) if n.is_i64() || n.is_u64() => J::Number(n.clone()),
+        J::Number(n) => J::Number(
+            n.as_f64()
+                .and_then(serde_json::Number::from_f64)
+                .ok_or_else(|| format!("the number {n} is beyond the range of a double"))?,
+        ),
+        J::Array(items) => J::Array(items.iter().map(plain_numbers).collect::<Result<_, _>>()?),
+        J::Object(map) => J::Object(
+            map.iter()
+                .map(|(k, v)| Ok((k.clone(), plain_numbers(v)?)))
+                .collect::<Result<_, String>>()?,
+        ),
+        other => other.clone(),
+    })
 }
 
 fn compile(schema: &RegisteredSchema) -> Result<Compiled, ConnectError> {

@@ -93,3 +93,113 @@ async fn json_schema_validation() {
     assert!(err.message.starts_with("field /age"), "{}", err.message);
     assert!(s.serialize(77, &json!({})).await.is_err());
 }
+
+/// The message a Protobuf schema id's bytes decode to, read back from the written bytes
+/// (after the 5-byte header and the one-byte message index `[0]`).
+async fn read_back(
+    reg: &Arc<dyn SchemaRegistryClient>,
+    id: i32,
+    bytes: &[u8],
+) -> prost_reflect::DynamicMessage {
+    use prost::Message as _;
+    let schema = reg.schema_by_id(id).await.unwrap();
+    let schemas::registry::ParsedSchema::Protobuf(p) = schema.parsed.as_ref() else {
+        panic!("not protobuf");
+    };
+    assert_eq!(bytes[5], 0, "message index [0]");
+    let mut m = prost_reflect::DynamicMessage::new(p.first_message().unwrap());
+    m.merge(&bytes[6..]).unwrap();
+    m
+}
+
+async fn setup_with_registry(
+    t: SchemaType,
+    text: &str,
+) -> (JsonWireSerializer, i32, Arc<dyn SchemaRegistryClient>) {
+    let reg: Arc<dyn SchemaRegistryClient> = Arc::new(RegistryService::new(Arc::new(MemoryStore::new())));
+    let id = reg
+        .register("t-value", &SchemaText::new(t, text), false)
+        .await
+        .unwrap();
+    (JsonWireSerializer::new(reg.clone()), id, reg)
+}
+
+#[tokio::test]
+async fn protobuf_numbers_are_taken_in_any_json_spelling() {
+    let (s, id, reg) = setup_with_registry(
+        SchemaType::Protobuf,
+        "syntax = \"proto3\";\nimport \"google/protobuf/struct.proto\";\n\
+         message Order { double price = 1; float weight = 2; int32 qty = 3; int64 big = 4; uint64 count = 5;\n\
+         google.protobuf.Struct extra = 6; google.protobuf.Value any = 7; }\n",
+    )
+    .await;
+    // Numbers as people and other JSON libraries write them (Jackson's 1.0E7, Python's 1e-05),
+    // not only in serde_json's shortest form.
+    let body: serde_json::Value = serde_json::from_str(
+        r#"{"price": 10.50, "weight": 1.0E7, "qty": 1.0E7, "big": -3.0, "count": 2E2,
+            "extra": {"n": 10.50}, "any": 1e-05}"#,
+    )
+    .unwrap();
+    let bytes = s.serialize(id, &body).await.unwrap();
+    let m = read_back(&reg, id, &bytes).await;
+    let get = |name: &str| m.get_field_by_name(name).unwrap().into_owned();
+    assert_eq!(get("price").as_f64(), Some(10.5));
+    assert_eq!(get("weight").as_f32(), Some(1.0e7));
+    assert_eq!(get("qty").as_i32(), Some(10_000_000));
+    assert_eq!(get("big").as_i64(), Some(-3));
+    assert_eq!(get("count").as_u64(), Some(200));
+    let extra = get("extra");
+    let extra = extra.as_message().unwrap();
+    let fields = extra.get_field_by_name("fields").unwrap();
+    let n = fields
+        .as_map()
+        .unwrap()
+        .get(&prost_reflect::MapKey::String("n".into()))
+        .unwrap()
+        .as_message()
+        .unwrap()
+        .get_field_by_name("number_value")
+        .unwrap()
+        .as_f64();
+    assert_eq!(n, Some(10.5), "a number inside a google.protobuf.Struct");
+    let any = get("any");
+    assert_eq!(
+        any.as_message()
+            .unwrap()
+            .get_field_by_name("number_value")
+            .unwrap()
+            .as_f64(),
+        Some(1e-5)
+    );
+
+    // A fraction for an integer field is refused, not truncated; the message names the field.
+    let err = s
+        .serialize(id, &serde_json::from_str(r#"{"qty": 2.5}"#).unwrap())
+        .await
+        .unwrap_err();
+    assert!(err.message.contains("qty"), "{}", err.message);
+    // Integers beyond 64 bits are refused for int64, taken for a double.
+    let err = s
+        .serialize(
+            id,
+            &serde_json::from_str(r#"{"big": 18446744073709551616}"#).unwrap(),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.message.contains("big"), "{}", err.message);
+    let bytes = s
+        .serialize(
+            id,
+            &serde_json::from_str(r#"{"price": 18446744073709551616}"#).unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        read_back(&reg, id, &bytes)
+            .await
+            .get_field_by_name("price")
+            .unwrap()
+            .as_f64(),
+        Some(18_446_744_073_709_551_616.0)
+    );
+}
