@@ -149,7 +149,7 @@ fn compile(schema: &RegisteredSchema) -> Result<Compiled, ConnectError> {
             })?)
         }
         (SchemaType::Json, ParsedSchema::Json(j)) => {
-            Compiled::Json(Box::new(jsonschema::validator_for(j.value()).map_err(|e| {
+            Compiled::Json(Box::new(crate::json_schema::validator(j).map_err(|e| {
                 ConnectError::schema(format!("schema id {}: {e}", schema.id))
             })?))
         }

@@ -203,3 +203,35 @@ async fn protobuf_numbers_are_taken_in_any_json_spelling() {
         Some(18_446_744_073_709_551_616.0)
     );
 }
+
+#[tokio::test]
+async fn json_schema_without_dollar_schema_is_draft_7_and_checks_formats() {
+    // Draft 7 (the registry's and Confluent's default): `items` as an array is a tuple, and
+    // `format` is checked.
+    let (s, id) = setup(
+        SchemaType::Json,
+        r#"{"type":"object","properties":{
+            "at":{"type":"string","format":"date-time"},
+            "pair":{"type":"array","items":[{"type":"string"},{"type":"integer"}]}}}"#,
+    )
+    .await;
+    let bytes = s
+        .serialize(id, &json!({"at": "2026-12-07T09:00:00Z", "pair": ["a", 1]}))
+        .await
+        .unwrap();
+    assert_eq!(&bytes[5..], br#"{"at":"2026-12-07T09:00:00Z","pair":["a",1]}"#);
+    let err = s.serialize(id, &json!({"at": "yesterday"})).await.unwrap_err();
+    assert!(err.message.starts_with("field /at"), "{}", err.message);
+    assert!(err.message.contains("date-time"), "{}", err.message);
+    let err = s.serialize(id, &json!({"pair": [1, "a"]})).await.unwrap_err();
+    assert!(err.message.starts_with("field /pair/0"), "{}", err.message);
+
+    // Draft 2020-12 declared: `format` is an annotation there, as that draft says.
+    let (s, id) = setup(
+        SchemaType::Json,
+        r#"{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object",
+            "properties":{"at":{"type":"string","format":"date-time"}}}"#,
+    )
+    .await;
+    assert!(s.serialize(id, &json!({"at": "yesterday"})).await.is_ok());
+}

@@ -553,3 +553,43 @@ fn on_kafka_keys_partitions_and_metadata_come_from_the_broker() {
         assert_eq!(r.partition, kafka_partition(*h, 4));
     }
 }
+
+const JSONSCHEMA: &str = "application/vnd.kafka.jsonschema.v2+json";
+
+#[test]
+fn json_schema_without_dollar_schema_is_draft_7_and_checks_formats() {
+    let dir = temp_dir();
+    let weir = Weir::start(&WeirConfig::new(dir.path()));
+    // No `$schema`: draft 7, as the registry reads it and Confluent validates: `items` as an
+    // array is a tuple, and `format` is checked.
+    let schema = r#"{"type":"object","properties":{
+        "at":{"type":"string","format":"date-time"},
+        "pair":{"type":"array","items":[{"type":"string"},{"type":"integer"}]}}}"#;
+    let good = json!({"at": "2026-12-07T09:00:00Z", "pair": ["a", 1]});
+    let request = json!({"value_schema": schema, "records": [{"value": good}]});
+    let (status, _, body) = send(&weir, "/topics/events", Some(JSONSCHEMA), &request.to_string());
+    assert_eq!(status, 200, "{body}");
+    let id = body["value_schema_id"].as_i64().unwrap();
+    for (bad, field) in [
+        (json!({"at": "yesterday"}), "/at"),
+        (json!({"pair": [1, "a"]}), "/pair/0"),
+    ] {
+        let request = json!({"value_schema_id": id, "records": [{"value": good}, {"value": bad}]});
+        let (status, _, body) = send(&weir, "/topics/events", Some(JSONSCHEMA), &request.to_string());
+        assert_eq!(
+            (status, body["error_code"].as_u64()),
+            (422, Some(42203)),
+            "{body}"
+        );
+        let message = body["message"].as_str().unwrap();
+        assert!(
+            message.starts_with("record 1: value: ") && message.contains(field),
+            "{message}"
+        );
+    }
+    let records = embedded_records(weir, "events", 1);
+    assert_eq!(records.len(), 1, "the refused requests wrote nothing");
+    let value = records[0].value.as_deref().unwrap();
+    assert_eq!(&value[..5], &[0, 0, 0, 0, u8::try_from(id).unwrap()]);
+    assert_eq!(&value[5..], br#"{"at":"2026-12-07T09:00:00Z","pair":["a",1]}"#);
+}
