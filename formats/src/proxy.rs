@@ -8,7 +8,8 @@
 //! - PROTOBUF: the Protobuf JSON mapping of the schema's first message (`lowerCamelCase` or
 //!   original field names; 64-bit integers as numbers or strings); the message-index path is
 //!   `[0]`;
-//! - JSON: plain JSON, validated against the JSON Schema; the bytes are the JSON text.
+//! - JSON: plain JSON, validated against the JSON Schema (under its draft, `$ref`s to its
+//!   registry references resolved); the bytes are the JSON text.
 //!
 //! Errors are data errors whose message names the field (`field address.zip: expected int,
 //! got a string`). Compiled schemas are cached by id: one registry call per schema id.
@@ -24,7 +25,7 @@ use serde::de::IntoDeserializer as _;
 use crate::avro::compile_registered;
 use crate::avro::plan::Plan;
 use crate::confluent::ReaderCache;
-use crate::registry::{RegisteredSchema, SchemaRegistryClient};
+use crate::registry::{RegisteredSchema, RegistryErrorKind, SchemaRegistryClient};
 use crate::wire;
 
 enum Compiled {
@@ -56,9 +57,58 @@ impl JsonWireSerializer {
             .schema_by_id(schema_id)
             .await
             .map_err(|e| e.into_connect(format!("schema id {schema_id}")))?;
-        let c = Arc::new(compile(&schema)?);
+        let references = match schema.schema_type {
+            SchemaType::Json if !schema.references.is_empty() => self.json_references(&schema).await?,
+            _ => Vec::new(),
+        };
+        let c = Arc::new(compile(&schema, &references)?);
         self.compiled.put(schema_id, c.clone());
         Ok(c)
+    }
+
+    /// The documents of a JSON schema's registry references, and of theirs (each name once),
+    /// as (reference name, document): what its `$ref`s to other documents name.
+    async fn json_references(
+        &self,
+        schema: &RegisteredSchema,
+    ) -> Result<Vec<(String, serde_json::Value)>, ConnectError> {
+        let mut todo = schema.references.clone();
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        while let Some(r) = todo.pop() {
+            if !seen.insert(r.name.clone()) {
+                continue;
+            }
+            let at = format!(
+                "schema id {}: reference {:?} (subject {}, version {})",
+                schema.id, r.name, r.subject, r.version
+            );
+            if seen.len() > MAX_REFERENCES {
+                return Err(ConnectError::schema(format!(
+                    "{at}: more than {MAX_REFERENCES} references"
+                )));
+            }
+            let found = if r.version == -1 {
+                self.registry.latest(&r.subject).await
+            } else {
+                self.registry.version(&r.subject, r.version).await
+            };
+            let found = found.map_err(|e| match e.kind {
+                // The registry keeps what a registered schema references: a reference it does
+                // not find is a schema problem, not the record's.
+                RegistryErrorKind::NotFound => ConnectError::schema(format!("{at}: {}", e.message)),
+                _ => e.into_connect(&at),
+            })?;
+            let ParsedSchema::Json(j) = found.schema.parsed.as_ref() else {
+                return Err(ConnectError::schema(format!(
+                    "{at}: a {} schema, not a JSON schema",
+                    found.schema.schema_type
+                )));
+            };
+            out.push((r.name.clone(), j.value().clone()));
+            todo.extend(found.schema.references.iter().cloned());
+        }
+        Ok(out)
     }
 
     /// `value` as Confluent wire bytes for schema `schema_id`; see the module doc for the JSON
@@ -137,7 +187,13 @@ fn plain_numbers(value: &serde_json::Value) -> Result<serde_json::Value, String>
     })
 }
 
-fn compile(schema: &RegisteredSchema) -> Result<Compiled, ConnectError> {
+/// References (transitively) a JSON schema may have: a bound on the registry calls.
+const MAX_REFERENCES: usize = 1000;
+
+fn compile(
+    schema: &RegisteredSchema,
+    references: &[(String, serde_json::Value)],
+) -> Result<Compiled, ConnectError> {
     Ok(match (schema.schema_type, schema.parsed.as_ref()) {
         (SchemaType::Avro, _) => Compiled::Avro(compile_registered(schema)?),
         (SchemaType::Protobuf, ParsedSchema::Protobuf(p)) => {
@@ -148,11 +204,10 @@ fn compile(schema: &RegisteredSchema) -> Result<Compiled, ConnectError> {
                 ))
             })?)
         }
-        (SchemaType::Json, ParsedSchema::Json(j)) => {
-            Compiled::Json(Box::new(crate::json_schema::validator(j).map_err(|e| {
-                ConnectError::schema(format!("schema id {}: {e}", schema.id))
-            })?))
-        }
+        (SchemaType::Json, ParsedSchema::Json(j)) => Compiled::Json(Box::new(
+            crate::json_schema::validator_with_references(j, references)
+                .map_err(|e| ConnectError::schema(format!("schema id {}: {e}", schema.id)))?,
+        )),
         (t, _) => {
             return Err(ConnectError::schema(format!(
                 "schema id {}: a {t} schema that did not parse as {t}",

@@ -235,3 +235,83 @@ async fn json_schema_without_dollar_schema_is_draft_7_and_checks_formats() {
     .await;
     assert!(s.serialize(id, &json!({"at": "yesterday"})).await.is_ok());
 }
+
+#[tokio::test]
+async fn json_schema_refs_name_the_schemas_registry_references() {
+    use schemas::registry::SchemaReference;
+    let reg: Arc<dyn SchemaRegistryClient> = Arc::new(RegistryService::new(Arc::new(MemoryStore::new())));
+    let reference = |name: &str| SchemaReference {
+        name: name.to_owned(),
+        subject: name.to_owned(),
+        version: 1,
+    };
+    let with_refs = |text: &str, refs: &[&str]| {
+        let mut s = SchemaText::new(SchemaType::Json, text);
+        s.references = refs.iter().map(|r| reference(r)).collect();
+        s
+    };
+    reg.register(
+        "country.json",
+        &SchemaText::new(SchemaType::Json, r#"{"type":"string","enum":["NL","FR"]}"#),
+        false,
+    )
+    .await
+    .unwrap();
+    // A reference of a reference.
+    reg.register(
+        "address.json",
+        &with_refs(
+            r#"{"type":"object","properties":{"zip":{"type":"string"},"country":{"$ref":"country.json"}},"required":["zip"]}"#,
+            &["country.json"],
+        ),
+        false,
+    )
+    .await
+    .unwrap();
+    let plain = reg
+        .register(
+            "orders-value",
+            &with_refs(
+                r#"{"type":"object","properties":{"ship_to":{"$ref":"address.json"}},"required":["ship_to"]}"#,
+                &["address.json"],
+            ),
+            false,
+        )
+        .await
+        .unwrap();
+    // A root with an `$id`: the name resolves against it.
+    let with_id = reg
+        .register(
+            "orders2-value",
+            &with_refs(
+                r#"{"$id":"https://example.com/schemas/order.json","type":"object","properties":{"ship_to":{"$ref":"address.json"}}}"#,
+                &["address.json"],
+            ),
+            false,
+        )
+        .await
+        .unwrap();
+    let s = JsonWireSerializer::new(reg);
+    for id in [plain, with_id] {
+        let bytes = s
+            .serialize(id, &json!({"ship_to": {"zip": "1234", "country": "NL"}}))
+            .await
+            .unwrap();
+        assert_eq!(&bytes[5..], br#"{"ship_to":{"zip":"1234","country":"NL"}}"#);
+        let err = s
+            .serialize(id, &json!({"ship_to": {"zip": 1234}}))
+            .await
+            .unwrap_err();
+        assert!(err.message.starts_with("field /ship_to/zip"), "{}", err.message);
+        assert_eq!(err.kind, schemas::ErrorKind::Data);
+        let err = s
+            .serialize(id, &json!({"ship_to": {"zip": "1", "country": "XX"}}))
+            .await
+            .unwrap_err();
+        assert!(
+            err.message.starts_with("field /ship_to/country"),
+            "{}",
+            err.message
+        );
+    }
+}

@@ -593,3 +593,51 @@ fn json_schema_without_dollar_schema_is_draft_7_and_checks_formats() {
     assert_eq!(&value[..5], &[0, 0, 0, 0, u8::try_from(id).unwrap()]);
     assert_eq!(&value[5..], br#"{"at":"2026-12-07T09:00:00Z","pair":["a",1]}"#);
 }
+
+#[test]
+fn json_schema_with_registry_references() {
+    let dir = temp_dir();
+    let weir = Weir::start(&WeirConfig::new(dir.path()));
+    let address = r#"{"type":"object","properties":{"zip":{"type":"string"}},"required":["zip"]}"#;
+    let (status, body) = weir.post(
+        "/subjects/address.json/versions",
+        &json!({"schemaType": "JSON", "schema": address}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let order = r#"{"type":"object","properties":{"id":{"type":"integer"},"ship_to":{"$ref":"address.json"}},"required":["ship_to"]}"#;
+    let (status, body) = weir.post(
+        "/subjects/orders-value/versions",
+        &json!({"schemaType": "JSON", "schema": order,
+                "references": [{"name": "address.json", "subject": "address.json", "version": 1}]}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let id = body["id"].as_i64().unwrap();
+
+    let request = json!({"value_schema_id": id, "records": [
+        {"value": {"id": 1, "ship_to": {"zip": "1011"}}}]});
+    let (status, _, body) = send(&weir, "/topics/orders", Some(JSONSCHEMA), &request.to_string());
+    assert_eq!(
+        (status, body["value_schema_id"].as_i64()),
+        (200, Some(id)),
+        "{body}"
+    );
+    let request = json!({"value_schema_id": id, "records": [
+        {"value": {"id": 2, "ship_to": {"zip": 1011}}}]});
+    let (status, _, body) = send(&weir, "/topics/orders", Some(JSONSCHEMA), &request.to_string());
+    assert_eq!(
+        (status, body["error_code"].as_u64()),
+        (422, Some(42203)),
+        "{body}"
+    );
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("record 0: value: ") && message.contains("/ship_to/zip"),
+        "{message}"
+    );
+
+    let records = embedded_records(weir, "orders", 1);
+    assert_eq!(records.len(), 1);
+    let value = records[0].value.as_deref().unwrap();
+    assert_eq!(&value[1..5], &i32::try_from(id).unwrap().to_be_bytes());
+    assert_eq!(&value[5..], br#"{"id":1,"ship_to":{"zip":"1011"}}"#);
+}
