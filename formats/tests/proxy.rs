@@ -315,3 +315,58 @@ async fn json_schema_refs_name_the_schemas_registry_references() {
         );
     }
 }
+
+#[tokio::test]
+async fn avro_bare_union_values_are_taken_only_when_exactly_one_branch_takes_them() {
+    let (s, id) = setup(
+        SchemaType::Avro,
+        r#"{"type":"record","name":"R","fields":[
+            {"name":"a","type":["null","int"],"default":null},
+            {"name":"b","type":["null","int","double"],"default":null},
+            {"name":"c","type":["null","string","bytes"],"default":null},
+            {"name":"d","type":["int","double"],"default":7}]}"#,
+    )
+    .await;
+    let s = &s;
+    let body = |v| async move { s.serialize(id, &v).await.map(|b| b[5..].to_vec()) };
+    // a: branch 1, 5; b, c: null; d: its default 7, for the first branch (Avro's rule).
+    assert_eq!(body(json!({"a": 5})).await.unwrap(), [2, 10, 0, 0, 0, 14]);
+    let mut want = vec![0, 4];
+    want.extend_from_slice(&2.5f64.to_le_bytes());
+    want.extend_from_slice(&[0, 0, 14]);
+    assert_eq!(
+        body(json!({"b": 2.5})).await.unwrap(),
+        want,
+        "only double takes 2.5"
+    );
+    let mut want = vec![0, 4];
+    want.extend_from_slice(&2.0f64.to_le_bytes());
+    want.extend_from_slice(&[0, 0, 14]);
+    assert_eq!(body(json!({"b": {"double": 2}})).await.unwrap(), want);
+    assert_eq!(body(json!({"b": {"int": 2}})).await.unwrap(), [0, 2, 4, 0, 0, 14]);
+
+    for (value, field, branches) in [
+        (json!({"b": 2}), "b", "int, double"),
+        (json!({"b": 2.0}), "b", "int, double"),
+        (json!({"c": "x"}), "c", "string, bytes"),
+        (json!({"d": 1}), "d", "int, double"),
+    ] {
+        let err = body(value.clone()).await.unwrap_err();
+        assert!(
+            err.message
+                .starts_with(&format!("field {field}: ambiguous union value"))
+                && err.message.contains(branches)
+                && err.message.contains(r#"{"<branch>": value}"#),
+            "{value}: {}",
+            err.message
+        );
+        assert_eq!(err.kind, schemas::ErrorKind::Data);
+    }
+    let err = body(json!({"a": "x"})).await.unwrap_err();
+    assert_eq!(err.message, "field a: expected int, got a string");
+    let err = body(json!({"b": true})).await.unwrap_err();
+    assert_eq!(
+        err.message,
+        "field b: no branch of the union [null, int, double] takes a boolean"
+    );
+}
