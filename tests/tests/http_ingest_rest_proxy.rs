@@ -641,3 +641,42 @@ fn json_schema_with_registry_references() {
     assert_eq!(&value[1..5], &i32::try_from(id).unwrap().to_be_bytes());
     assert_eq!(&value[5..], br#"{"id":1,"ship_to":{"zip":"1011"}}"#);
 }
+
+#[test]
+fn binary_base64_may_be_unpadded_and_broken_into_lines() {
+    let dir = temp_dir();
+    let weir = Weir::start(&WeirConfig::new(dir.path()));
+    // "hello" padded, unpadded, with a line break and spaces (as MIME encoders and
+    // `base64` without -w0 write it): the proxy's decoders take all of them.
+    let request = json!({"records": [
+        {"key": "aGVsbG8=", "value": "aGVsbG8="},
+        {"key": "aGVsbG8", "value": "aGVs\nbG8="},
+        {"key": " aGVs bG8\r\n", "value": "aGVsbG8\n"},
+    ]});
+    let (status, _, body) = send(&weir, "/topics/raw", Some(BINARY), &request.to_string());
+    assert_eq!(status, 200, "{body}");
+    let (status, _, body) = send(
+        &weir,
+        "/topics/raw",
+        Some(BINARY),
+        r#"{"records": [{"value": "aGVsbG8="}, {"value": "aGV*bG8="}]}"#,
+    );
+    assert_eq!(
+        (status, body["error_code"].as_u64()),
+        (422, Some(42203)),
+        "{body}"
+    );
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("record 1: value: invalid base64"),
+        "{body}"
+    );
+    let records = embedded_records(weir, "raw", 3);
+    assert_eq!(records.len(), 3);
+    for r in &records {
+        assert_eq!(r.key.as_deref(), Some(&b"hello"[..]));
+        assert_eq!(r.value.as_deref(), Some(&b"hello"[..]));
+    }
+}

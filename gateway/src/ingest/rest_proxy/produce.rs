@@ -307,6 +307,14 @@ impl ConvertError {
     }
 }
 
+/// Base64 as the proxy's decoders read it: the standard alphabet, padding optional. (ASCII
+/// whitespace, line breaks included, is taken out before decoding.)
+const LENIENT_BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+);
+
 /// A record's key or value as the bytes written. None (absent or JSON null) is no key / a null
 /// value, whatever the format. json: the JSON text; binary: base64-decoded; a schema format:
 /// Confluent wire bytes for the schema id.
@@ -327,8 +335,13 @@ async fn convert(
                     kind(&v)
                 ))
             })?;
-            base64::engine::general_purpose::STANDARD
-                .decode(text)
+            let decoded = if text.bytes().any(|b| b.is_ascii_whitespace()) {
+                let compact: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+                LENIENT_BASE64.decode(compact)
+            } else {
+                LENIENT_BASE64.decode(text)
+            };
+            decoded
                 .map(|b| Some(Bytes::from(b)))
                 .map_err(|e| ConvertError::conversion(format!("invalid base64: {e}")))
         }
