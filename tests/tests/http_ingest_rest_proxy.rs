@@ -680,3 +680,37 @@ fn binary_base64_may_be_unpadded_and_broken_into_lines() {
         assert_eq!(r.value.as_deref(), Some(&b"hello"[..]));
     }
 }
+
+#[test]
+fn a_schema_that_cannot_be_used_is_42205_without_blaming_a_record() {
+    let dir = temp_dir();
+    let weir = Weir::start(&WeirConfig::new(dir.path()));
+    // A valid Protobuf schema with no message: the registry keeps it, but no record can be
+    // written with it. That is the schema's fault, not record 0's.
+    let (status, body) = weir.post(
+        "/subjects/enums-value/versions",
+        &json!({"schemaType": "PROTOBUF", "schema": "syntax = \"proto3\";\nenum Color { RED = 0; BLUE = 1; }\n"}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let id = body["id"].as_i64().unwrap();
+    let (status, ct, body) = send(
+        &weir,
+        "/topics/enums",
+        Some("application/vnd.kafka.protobuf.v2+json"),
+        &json!({"value_schema_id": id, "records": [{"value": {"x": 1}}]}).to_string(),
+    );
+    assert_eq!(
+        (status, body["error_code"].as_u64()),
+        (422, Some(42205)),
+        "{body}"
+    );
+    assert_eq!(ct, V2);
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("Invalid schema: ")
+            && message.contains("no message")
+            && !message.contains("record"),
+        "{message}"
+    );
+    assert_eq!(weir.get("/topics").1, json!([]), "nothing written");
+}

@@ -8,8 +8,9 @@
 //! that shape; 404 / 40402 a partition the topic lacks; 415 a content type the proxy refuses;
 //! 422 / 422 no records or a negative partition; 422 / 42201, 42202 keys or values without a
 //! schema; 422 / 42203 a record that does not convert (`record N: value: ...`); 422 / 42205 an
-//! invalid schema; 408 / 40801 a schema the registry refuses or an unknown schema id; 503 (with
-//! `Retry-After`) or 500 when the log did not write.
+//! invalid schema (also one that registered but cannot be used, without blaming a record); 408
+//! / 40801 a schema the registry refuses or an unknown schema id; 503 (with `Retry-After`) when
+//! the registry or the log is unavailable, 500 when the log did not write.
 
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -17,6 +18,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use base64::Engine;
 use bytes::Bytes;
+use schemas::{ConnectError, ErrorKind};
 use serde_json::{Map, Value as J, json};
 
 use formats::JsonWireSerializer;
@@ -281,29 +283,59 @@ fn kind(v: &J) -> &'static str {
     }
 }
 
-/// Why a key or value did not convert: its HTTP answer, with the message to prefix.
-pub(super) struct ConvertError {
-    status: StatusCode,
-    code: u32,
-    message: String,
+/// Why a key or value did not convert, by whose fault: the record's data (422 / 42203 naming
+/// the record), the schema (422 / 42205: it cannot be used, whichever record met it first), the
+/// registry (503, retriable: it did not answer), or Weir (500).
+#[derive(Debug)]
+pub(super) enum ConvertError {
+    Record(String),
+    Schema(String),
+    Unavailable(String),
+    Internal(String),
 }
 
 impl ConvertError {
     fn conversion(message: impl Into<String>) -> ConvertError {
-        ConvertError {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            code: 42203,
-            message: message.into(),
+        ConvertError::Record(message.into())
+    }
+
+    /// A serializer's error, by its kind.
+    pub(super) fn from_serializer(e: ConnectError) -> ConvertError {
+        match e.kind {
+            ErrorKind::Data => {
+                ConvertError::Record(format!("Conversion of JSON to Object failed: {}", e.message))
+            }
+            ErrorKind::Schema => ConvertError::Schema(e.message),
+            ErrorKind::Connection => ConvertError::Unavailable(e.message),
+            _ if e.retriable => ConvertError::Unavailable(e.message),
+            ErrorKind::Config | ErrorKind::Io | ErrorKind::Internal => ConvertError::Internal(e.message),
         }
     }
 
-    /// The answer, naming the record and whether its key or value failed.
-    fn at(self, index: usize, what: &str) -> ProxyError {
-        ProxyError::new(
-            self.status,
-            self.code,
-            format!("record {index}: {what}: {}", self.message),
-        )
+    /// The answer; `what` is `key` or `value`, `index` the record's position in the request.
+    pub(super) fn at(self, index: usize, what: &str) -> ProxyError {
+        match self {
+            ConvertError::Record(message) => ProxyError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                42203,
+                format!("record {index}: {what}: {message}"),
+            ),
+            ConvertError::Schema(message) => ProxyError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                42205,
+                format!("Invalid schema: the {what} schema: {message}"),
+            ),
+            ConvertError::Unavailable(message) => ProxyError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                503,
+                format!("the schema registry is unavailable: the {what} schema: {message}"),
+            ),
+            ConvertError::Internal(message) => ProxyError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                500,
+                format!("the {what} schema: {message}"),
+            ),
+        }
     }
 }
 
@@ -353,9 +385,11 @@ async fn convert(
             let (Some(serializer), Some(id)) = (serializer, id) else {
                 return Err(ConvertError::conversion("no schema for it"));
             };
-            serializer.serialize(id, &v).await.map(Some).map_err(|e| {
-                ConvertError::conversion(format!("Conversion of JSON to Object failed: {}", e.message))
-            })
+            serializer
+                .serialize(id, &v)
+                .await
+                .map(Some)
+                .map_err(ConvertError::from_serializer)
         }
     }
 }

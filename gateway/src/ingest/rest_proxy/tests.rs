@@ -1,5 +1,6 @@
 use super::EmbeddedFormat::{self, *};
-use super::produce::parse_request;
+use super::produce::{ConvertError, parse_request};
+use schemas::ConnectError;
 
 #[test]
 fn content_types_name_the_embedded_format_and_generic_ones_are_binary() {
@@ -69,4 +70,32 @@ fn requests_are_read_leniently_where_jackson_is_and_refused_with_the_proxys_code
     let (status, code, message) = refused(r#"{"records": [{"value": 1}, {"value": 2, "partition": -1}]}"#);
     assert_eq!((status, code), (422, 422));
     assert!(message.contains("records[1].partition"), "{message}");
+}
+
+#[test]
+fn serializer_errors_are_answered_by_whose_fault_they_are() {
+    let answer = |e: ConnectError| {
+        let e = ConvertError::from_serializer(e).at(3, "value").0;
+        (e.status.as_u16(), e.error_code, e.retry_after, e.message)
+    };
+    // The record's data: 42203 naming the record (and the field, as the serializer names it).
+    let (status, code, retry, message) = answer(ConnectError::data("field n: expected int, got a string"));
+    assert_eq!((status, code, retry), (422, 42203, false));
+    assert_eq!(
+        message,
+        "record 3: value: Conversion of JSON to Object failed: field n: expected int, got a string"
+    );
+    // The schema cannot be used: 42205, no record blamed.
+    let (status, code, retry, message) = answer(ConnectError::schema(
+        "schema id 4: the Protobuf schema has no message",
+    ));
+    assert_eq!((status, code, retry), (422, 42205, false));
+    assert!(!message.contains("record"), "{message}");
+    assert!(message.contains("schema id 4"), "{message}");
+    // The registry did not answer: 503, retry later.
+    let (status, code, retry, message) = answer(ConnectError::connection("schema id 4: connection refused"));
+    assert_eq!((status, code, retry), (503, 503, true));
+    assert!(!message.contains("record"), "{message}");
+    let (status, _, retry, _) = answer(ConnectError::internal("bug"));
+    assert_eq!((status, retry), (500, false));
 }
