@@ -244,22 +244,41 @@ fn produce_to_a_partition_and_the_topic_metadata_calls() {
         r#"{"records": [{"key": "k1", "value": {"n": 1}}, {"key": "k2", "value": {"n": 2}, "partition": 0}]}"#,
     );
     assert_eq!((status, ct.as_str()), (200, V2), "{body}");
+    // The path's partition for records without one; a record's own `partition` wins, as in
+    // the current proxy.
     assert_eq!(
         body["offsets"],
         json!([{"partition": 1, "offset": 0, "error_code": null, "error": null},
-               {"partition": 1, "offset": 1, "error_code": null, "error": null}])
+               {"partition": 0, "offset": 0, "error_code": null, "error": null}])
     );
-    let (status, _, body) = send(
-        &weir,
-        "/topics/orders/partitions/3",
-        Some(BINARY),
-        r#"{"records": [{"value": "eA=="}]}"#,
-    );
-    assert_eq!(
-        (status, body["error_code"].clone()),
-        (404, json!(40402)),
-        "{body}"
-    );
+    for (path, body, status, code) in [
+        (
+            "/topics/orders/partitions/3",
+            r#"{"records": [{"value": "eA=="}]}"#,
+            404,
+            40402,
+        ),
+        // A record's own partition is checked on this path too.
+        (
+            "/topics/orders/partitions/1",
+            r#"{"records": [{"value": "eA=="}, {"value": "eA==", "partition": 5}]}"#,
+            404,
+            40402,
+        ),
+        (
+            "/topics/orders/partitions/1",
+            r#"{"records": [{"value": "eA==", "partition": -1}]}"#,
+            422,
+            422,
+        ),
+    ] {
+        let (got, _, answer) = send(&weir, path, Some(BINARY), body);
+        assert_eq!(
+            (got, answer["error_code"].clone()),
+            (status, json!(code)),
+            "{path} {body}: {answer}"
+        );
+    }
 
     assert_eq!(weir.get("/topics"), (200, json!(["orders"])));
     let replica = json!([{"broker": 0, "leader": true, "in_sync": true}]);
@@ -278,10 +297,10 @@ fn produce_to_a_partition_and_the_topic_metadata_calls() {
     assert_eq!(weir.get("/topics/orders/partitions/2"), (200, partition(2)));
     assert_eq!(
         weir.get("/topics/orders/partitions/1/offsets"),
-        (200, json!({"beginning_offset": 0, "end_offset": 2}))
+        (200, json!({"beginning_offset": 0, "end_offset": 1}))
     );
     assert_eq!(
-        weir.get("/topics/orders/partitions/0/offsets"),
+        weir.get("/topics/orders/partitions/2/offsets"),
         (200, json!({"beginning_offset": 0, "end_offset": 0}))
     );
     let (status, body) = weir.get("/topics/orders/partitions/9/offsets");
@@ -312,13 +331,16 @@ fn produce_to_a_partition_and_the_topic_metadata_calls() {
     assert_eq!(weir.get("/connectors/none/topics").0, 404);
 
     let records = embedded_records(weir, "orders", 2);
-    let keys: Vec<&[u8]> = records.iter().map(|r| r.key.as_deref().unwrap()).collect();
+    let keys: Vec<(i32, &[u8])> = records
+        .iter()
+        .map(|r| (r.partition, r.key.as_deref().unwrap()))
+        .collect();
     assert_eq!(
         keys,
-        [&br#""k1""#[..], &br#""k2""#[..]],
+        [(0, &br#""k2""#[..]), (1, &br#""k1""#[..])],
         "json keys are their JSON text"
     );
-    assert_eq!(records[1].value.as_deref(), Some(&br#"{"n":2}"#[..]));
+    assert_eq!(records[0].value.as_deref(), Some(&br#"{"n":2}"#[..]));
 }
 
 const CLICK: &str = r#"{"type":"record","name":"Click","namespace":"web","fields":[

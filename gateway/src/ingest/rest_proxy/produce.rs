@@ -2,7 +2,7 @@
 //!
 //! The body is `{"key_schema"?, "key_schema_id"?, "value_schema"?, "value_schema_id"?,
 //! "records": [{"key"?, "value"?, "partition"?}]}` (to a partition, the path names the
-//! partition and a record's own `partition` is ignored). Answers:
+//! partition of the records without their own `partition`, as in the current proxy). Answers:
 //! 200 `{"key_schema_id", "value_schema_id", "offsets": [{"partition", "offset", "error_code":
 //! null, "error": null}]}` once every record is written; 400 a body that is not JSON or not of
 //! that shape; 404 / 40402 a partition the topic lacks; 415 a content type the proxy refuses;
@@ -104,7 +104,7 @@ async fn produce(
     })?;
     let shared = state.runtime.shared().clone();
     let body = read_body(&headers, body, shared.worker.http_max_body_bytes).await?;
-    let request = parse_request(&body, to_partition.is_some())?;
+    let request = parse_request(&body)?;
 
     let ids = match format {
         EmbeddedFormat::Json | EmbeddedFormat::Binary => SchemaIds::default(),
@@ -124,7 +124,9 @@ async fn produce(
             .await
             .map_err(|e| e.at(index, "value"))?;
         records.push(LogRecord {
-            partition: to_partition.or(r.partition),
+            // As the current proxy (`record.getPartition().orElse(partition)`): a record's own
+            // partition wins over the path's.
+            partition: r.partition.or(to_partition),
             key,
             value,
             ..LogRecord::default()
@@ -161,7 +163,7 @@ fn partition_not_found(message: String) -> ProxyError {
 /// shape, is 400; no records (or none at all) is 422, as is a negative partition. A schema
 /// given as a JSON object rather than a string of JSON is taken as that schema, and a schema id
 /// given as a string of digits as that number (the proxy's Jackson does the latter too).
-pub(super) fn parse_request(body: &[u8], to_partition: bool) -> Result<ProduceRequest, ProxyError> {
+pub(super) fn parse_request(body: &[u8]) -> Result<ProduceRequest, ProxyError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ProxyError::unprocessable(
             "the request body is empty; a produce request has records",
@@ -192,7 +194,7 @@ pub(super) fn parse_request(body: &[u8], to_partition: bool) -> Result<ProduceRe
         Some(J::Array(records)) => records
             .iter()
             .enumerate()
-            .map(|(i, r)| parse_record(i, r, to_partition))
+            .map(|(i, r)| parse_record(i, r))
             .collect::<Result<_, _>>()?,
         Some(other) => {
             return Err(bad_request(format!(
@@ -213,7 +215,7 @@ pub(super) fn parse_request(body: &[u8], to_partition: bool) -> Result<ProduceRe
     })
 }
 
-fn parse_record(index: usize, r: &J, to_partition: bool) -> Result<ProduceRecord, ProxyError> {
+fn parse_record(index: usize, r: &J) -> Result<ProduceRecord, ProxyError> {
     let J::Object(r) = r else {
         return Err(bad_request(format!(
             "records[{index}] must be an object with key, value (and partition), not {}",
@@ -221,7 +223,7 @@ fn parse_record(index: usize, r: &J, to_partition: bool) -> Result<ProduceRecord
         )));
     };
     let field = |name: &str| r.get(name).filter(|v| !v.is_null()).cloned();
-    let partition = match r.get("partition").filter(|_| !to_partition) {
+    let partition = match r.get("partition") {
         None | Some(J::Null) => None,
         Some(p) => {
             let p = p.as_i64().ok_or_else(|| {

@@ -32,7 +32,7 @@ fn content_types_name_the_embedded_format_and_generic_ones_are_binary() {
 }
 
 fn refused(body: &str) -> (u16, u32, String) {
-    let e = parse_request(body.as_bytes(), false).expect_err(body).0;
+    let e = parse_request(body.as_bytes()).expect_err(body).0;
     (e.status.as_u16(), e.error_code, e.message)
 }
 
@@ -41,7 +41,6 @@ fn requests_are_read_leniently_where_jackson_is_and_refused_with_the_proxys_code
     let r = parse_request(
         br#"{"value_schema": {"type": "string"}, "value_schema_id": "7", "key_schema_id": null,
              "records": [{"value": "a", "partition": 1}, {"key": null, "value": null}]}"#,
-        false,
     )
     .unwrap();
     assert_eq!(r.value_schema.as_deref(), Some(r#"{"type":"string"}"#));
@@ -50,10 +49,6 @@ fn requests_are_read_leniently_where_jackson_is_and_refused_with_the_proxys_code
     assert_eq!(r.records[0].partition, Some(1));
     assert!(r.records[1].key.is_none() && r.records[1].value.is_none());
     assert!(r.has_values() && !r.has_keys());
-
-    // To a partition, a record's own partition is ignored.
-    let r = parse_request(br#"{"records": [{"value": 1, "partition": -4}]}"#, true).unwrap();
-    assert_eq!(r.records[0].partition, None);
 
     assert_eq!(refused("").0, 422);
     assert_eq!(refused("null").0, 422);
