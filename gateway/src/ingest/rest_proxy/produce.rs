@@ -161,8 +161,9 @@ fn partition_not_found(message: String) -> ProxyError {
 
 /// The body as a produce request. Like the proxy: a body that is not JSON, or JSON of another
 /// shape, is 400; no records (or none at all) is 422, as is a negative partition. A schema
-/// given as a JSON object rather than a string of JSON is taken as that schema, and a schema id
-/// given as a string of digits as that number (the proxy's Jackson does the latter too).
+/// given as a JSON object rather than a string of JSON is taken as that schema; a schema id or
+/// a partition given as a string of digits or a whole number written as a float (`7.0`) as that
+/// integer, as the proxy's Jackson reads them.
 pub(super) fn parse_request(body: &[u8]) -> Result<ProduceRequest, ProxyError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ProxyError::unprocessable(
@@ -226,10 +227,10 @@ fn parse_record(index: usize, r: &J) -> Result<ProduceRecord, ProxyError> {
     let partition = match r.get("partition") {
         None | Some(J::Null) => None,
         Some(p) => {
-            let p = p.as_i64().ok_or_else(|| {
+            let p = integer(p).ok_or_else(|| {
                 bad_request(format!(
                     "records[{index}].partition must be an integer, not {}",
-                    kind(p)
+                    not_integer(p)
                 ))
             })?;
             if p < 0 {
@@ -263,15 +264,42 @@ fn schema_text(obj: &Map<String, J>, name: &str) -> Result<Option<String>, Proxy
 }
 
 fn schema_id(obj: &Map<String, J>, name: &str) -> Result<Option<i32>, ProxyError> {
-    let id = match obj.get(name) {
-        None | Some(J::Null) => return Ok(None),
-        Some(J::Number(n)) => n.as_i64(),
-        Some(J::String(s)) => s.trim().parse::<i64>().ok(),
-        Some(_) => None,
+    let Some(v) = obj.get(name).filter(|v| !v.is_null()) else {
+        return Ok(None);
     };
-    id.and_then(|id| i32::try_from(id).ok())
+    integer(v)
+        .and_then(|id| i32::try_from(id).ok())
         .map(Some)
-        .ok_or_else(|| bad_request(format!("{name} must be an integer schema id")))
+        .ok_or_else(|| {
+            bad_request(format!(
+                "{name} must be an integer schema id, not {}",
+                not_integer(v)
+            ))
+        })
+}
+
+/// An integer as the proxy's Jackson reads one for an int: a JSON integer, a number with no
+/// fraction (`1.0`, `1e2`), or a string of digits (`"1"`, surrounding spaces ignored). A
+/// fraction (`1.5`) is None: Jackson would drop it, which changes what the client asked for.
+fn integer(v: &J) -> Option<i64> {
+    match v {
+        J::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() <= 9.007_199_254_740_992e15)
+                .map(|f| f as i64)
+        }),
+        J::String(s) => s.trim().parse::<i64>().ok(),
+        _ => None,
+    }
+}
+
+/// What a value [`integer`] refused is, for the message.
+fn not_integer(v: &J) -> String {
+    match v {
+        J::Number(n) => format!("{n}"),
+        J::String(s) => format!("the string {s:?}"),
+        other => kind(other).to_owned(),
+    }
 }
 
 fn kind(v: &J) -> &'static str {

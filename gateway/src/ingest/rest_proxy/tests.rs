@@ -57,6 +57,34 @@ fn requests_are_read_leniently_where_jackson_is_and_refused_with_the_proxys_code
     assert_eq!(refused("{nope").0, 400);
     assert_eq!(refused("[1]").0, 400);
     assert_eq!(refused(r#"{"records": {"value": 1}}"#).0, 400);
+    // Partitions and schema ids as Jackson coerces them: digit strings and whole floats.
+    let r = parse_request(
+        br#"{"value_schema_id": 7.0, "key_schema_id": " 8 ", "records": [{"value": 1, "partition": "1"},
+             {"value": 2, "partition": 2.0}, {"value": 3, "partition": 3e0}]}"#,
+    )
+    .unwrap();
+    assert_eq!((r.value_schema_id, r.key_schema_id), (Some(7), Some(8)));
+    let partitions: Vec<_> = r.records.iter().map(|r| r.partition).collect();
+    assert_eq!(partitions, [Some(1), Some(2), Some(3)]);
+    // A fraction is refused, not truncated as Jackson would.
+    let (status, _, message) = refused(r#"{"records": [{"value": 1, "partition": 1.5}]}"#);
+    assert_eq!(status, 400);
+    assert!(
+        message.contains("records[0].partition") && message.contains("1.5"),
+        "{message}"
+    );
+    assert_eq!(
+        refused(r#"{"records": [{"value": 1}], "value_schema_id": 7.5}"#).0,
+        400
+    );
+    assert_eq!(
+        refused(r#"{"records": [{"value": 1, "partition": "1.0"}]}"#).0,
+        400
+    );
+    assert_eq!(
+        refused(r#"{"records": [{"value": 1, "partition": true}]}"#).0,
+        400
+    );
     assert_eq!(refused(r#"{"records": [{"value": 1, "partition": "x"}]}"#).0, 400);
     assert_eq!(
         refused(r#"{"records": [{"value": 1}], "value_schema_id": "x"}"#).0,
