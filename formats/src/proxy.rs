@@ -7,7 +7,7 @@
 //!   value is also taken when one branch fits; bytes as a string of code points 0-255);
 //! - PROTOBUF: the Protobuf JSON mapping of the schema's first message (`lowerCamelCase` or
 //!   original field names; 64-bit integers as numbers or strings); the message-index path is
-//!   `[0]`;
+//!   `[0]`; map entries are written in key order, so one value is always the same bytes;
 //! - JSON: plain JSON, validated against the JSON Schema (under its draft, `$ref`s to its
 //!   registry references resolved); the bytes are the JSON text.
 //!
@@ -30,7 +30,8 @@ use crate::wire;
 
 enum Compiled {
     Avro(Plan),
-    Protobuf(prost_reflect::MessageDescriptor),
+    /// The message, and whether it can hold a map field (at any depth).
+    Protobuf(prost_reflect::MessageDescriptor, bool),
     Json(Box<jsonschema::Validator>),
 }
 
@@ -122,7 +123,7 @@ impl JsonWireSerializer {
                 crate::avro::codec::encode_json(plan, &plan.root, value, &mut out)
                     .map_err(|e| ConnectError::data(e.to_string()))?;
             }
-            Compiled::Protobuf(desc) => {
+            Compiled::Protobuf(desc, maps) => {
                 let value = plain_numbers(value)
                     .map_err(|e| ConnectError::data(format!("message {}: {e}", desc.full_name())))?;
                 let mut track = serde_path_to_error::Track::new();
@@ -139,9 +140,15 @@ impl JsonWireSerializer {
                     ConnectError::data(format!("message {}{at}: {e}", desc.full_name()))
                 })?;
                 wire::write_message_indexes(&mut out, &[0]);
+                let start = out.len();
                 message
                     .encode(&mut out)
                     .map_err(|e| ConnectError::data(format!("message {}: {e}", desc.full_name())))?;
+                if *maps {
+                    let encoded = out.get_mut(start..).unwrap_or_default();
+                    sort_map_entries(desc, encoded)
+                        .map_err(|e| ConnectError::internal(format!("message {}: {e}", desc.full_name())))?;
+                }
             }
             Compiled::Json(validator) => {
                 if let Some(e) = validator.iter_errors(value).next() {
@@ -187,6 +194,120 @@ fn plain_numbers(value: &serde_json::Value) -> Result<serde_json::Value, String>
     })
 }
 
+/// Whether a message of `desc` can hold a map field, at any depth.
+fn has_maps(desc: &prost_reflect::MessageDescriptor) -> bool {
+    fn walk(desc: &prost_reflect::MessageDescriptor, seen: &mut Vec<String>) -> bool {
+        if seen.iter().any(|s| s == desc.full_name()) {
+            return false;
+        }
+        seen.push(desc.full_name().to_owned());
+        desc.fields()
+            .any(|f| f.is_map() || matches!(f.kind(), prost_reflect::Kind::Message(m) if walk(&m, seen)))
+    }
+    walk(desc, &mut Vec::new())
+}
+
+/// Puts the entries of every map field of `bytes` (a message of `desc` as prost-reflect
+/// encoded it), at any depth, in key order, so one logical value is always the same bytes
+/// (prost-reflect keeps a map in a `HashMap` and writes it in that order, which differs from
+/// one run to the next; a key's bytes choose its partition). Entries keep their bytes and a
+/// map's entries are contiguous, so this permutes them in place.
+fn sort_map_entries(desc: &prost_reflect::MessageDescriptor, bytes: &mut [u8]) -> Result<(), String> {
+    use prost::encoding::{WireType, decode_key, decode_varint};
+    use prost_reflect::{Kind, MapKey};
+
+    /// The entries of one map field met one after another: field number, (key, byte range).
+    type Run = (u32, Vec<(MapKey, std::ops::Range<usize>)>);
+
+    fn flush(run: &mut Option<Run>, bytes: &mut [u8]) {
+        let Some((_, mut entries)) = run.take() else {
+            return;
+        };
+        let (Some(first), Some(last)) = (entries.first(), entries.last()) else {
+            return;
+        };
+        let span = first.1.start..last.1.end;
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        let sorted: Vec<u8> = entries
+            .iter()
+            .flat_map(|(_, range)| bytes.get(range.clone()).unwrap_or_default().iter().copied())
+            .collect();
+        if let Some(target) = bytes.get_mut(span)
+            && target.len() == sorted.len()
+        {
+            target.copy_from_slice(&sorted);
+        }
+    }
+
+    let total = bytes.len();
+    let mut pos = 0;
+    let mut run: Option<Run> = None;
+    while pos < total {
+        let start = pos;
+        let (number, body) = {
+            let mut buf = bytes.get(pos..).unwrap_or_default();
+            let (number, wire_type) = decode_key(&mut buf).map_err(|e| e.to_string())?;
+            let skip = match wire_type {
+                WireType::Varint => {
+                    decode_varint(&mut buf).map_err(|e| e.to_string())?;
+                    0
+                }
+                WireType::SixtyFourBit => 8,
+                WireType::ThirtyTwoBit => 4,
+                WireType::LengthDelimited => {
+                    usize::try_from(decode_varint(&mut buf).map_err(|e| e.to_string())?)
+                        .map_err(|e| e.to_string())?
+                }
+                // Groups (proto2) are left as written; prost-reflect writes none for JSON input
+                // other than group fields, whose maps stay in their order.
+                WireType::StartGroup | WireType::EndGroup => {
+                    flush(&mut run, bytes);
+                    return Ok(());
+                }
+            };
+            let body_start = total - buf.len();
+            if skip > buf.len() {
+                return Err("a field runs past the end of the message".to_owned());
+            }
+            pos = body_start + skip;
+            (
+                number,
+                (wire_type == WireType::LengthDelimited).then_some(body_start..pos),
+            )
+        };
+        let field = desc.get_field(number);
+        match (field, body) {
+            (Some(field), Some(body)) if field.is_map() => {
+                let Kind::Message(entry) = field.kind() else {
+                    continue;
+                };
+                if run.as_ref().is_some_and(|(n, _)| *n != number) {
+                    flush(&mut run, bytes);
+                }
+                let entry_bytes = bytes.get_mut(body.clone()).unwrap_or_default();
+                sort_map_entries(&entry, entry_bytes)?;
+                let key = prost_reflect::DynamicMessage::decode(entry, &*entry_bytes)
+                    .map_err(|e| e.to_string())?
+                    .get_field_by_number(1)
+                    .and_then(|k| k.into_owned().into_map_key())
+                    .ok_or_else(|| format!("map field {} has an entry without a key", field.name()))?;
+                run.get_or_insert_with(|| (number, Vec::new()))
+                    .1
+                    .push((key, start..pos));
+            }
+            (Some(field), Some(body)) => {
+                flush(&mut run, bytes);
+                if let Kind::Message(inner) = field.kind() {
+                    sort_map_entries(&inner, bytes.get_mut(body).unwrap_or_default())?;
+                }
+            }
+            _ => flush(&mut run, bytes),
+        }
+    }
+    flush(&mut run, bytes);
+    Ok(())
+}
+
 /// References (transitively) a JSON schema may have: a bound on the registry calls.
 const MAX_REFERENCES: usize = 1000;
 
@@ -197,12 +318,14 @@ fn compile(
     Ok(match (schema.schema_type, schema.parsed.as_ref()) {
         (SchemaType::Avro, _) => Compiled::Avro(compile_registered(schema)?),
         (SchemaType::Protobuf, ParsedSchema::Protobuf(p)) => {
-            Compiled::Protobuf(p.first_message().ok_or_else(|| {
+            let message = p.first_message().ok_or_else(|| {
                 ConnectError::schema(format!(
                     "schema id {}: the Protobuf schema has no message",
                     schema.id
                 ))
-            })?)
+            })?;
+            let maps = has_maps(&message);
+            Compiled::Protobuf(message, maps)
         }
         (SchemaType::Json, ParsedSchema::Json(j)) => Compiled::Json(Box::new(
             crate::json_schema::validator_with_references(j, references)

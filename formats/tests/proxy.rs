@@ -370,3 +370,73 @@ async fn avro_bare_union_values_are_taken_only_when_exactly_one_branch_takes_the
         "field b: no branch of the union [null, int, double] takes a boolean"
     );
 }
+
+#[tokio::test]
+async fn protobuf_map_entries_are_written_in_key_order_so_one_value_is_one_byte_string() {
+    let (s, id, reg) = setup_with_registry(
+        SchemaType::Protobuf,
+        "syntax = \"proto3\";\nimport \"google/protobuf/struct.proto\";\n\
+         message Key { map<string, int32> m = 1; Inner inner = 2; google.protobuf.Struct extra = 3; }\n\
+         message Inner { map<int32, string> by_id = 1; repeated Inner children = 2; }\n",
+    )
+    .await;
+    let letters = ["h", "c", "a", "g", "e", "b", "f", "d"];
+    let m: serde_json::Map<String, serde_json::Value> = letters
+        .iter()
+        .enumerate()
+        .map(|(i, k)| ((*k).to_owned(), json!(i)))
+        .collect();
+    let by_id = json!({"10": "ten", "-1": "minus one", "2": "two", "7": "seven"});
+    let value = json!({"m": m, "inner": {"by_id": by_id, "children": [{"by_id": by_id}]},
+                       "extra": {"z": 1, "y": [1, {"q": 1, "p": 2}], "x": "s", "w": null}});
+    let first = s.serialize(id, &value).await.unwrap();
+    for _ in 0..20 {
+        assert_eq!(
+            s.serialize(id, &value).await.unwrap(),
+            first,
+            "the same bytes every time"
+        );
+    }
+    // The top-level map: entries "a" .. "h", each {key: 1 "k", value: 2 varint}.
+    let mut want = Vec::new();
+    let mut sorted = letters;
+    sorted.sort_unstable();
+    for k in sorted {
+        let i = letters.iter().position(|l| *l == k).unwrap() as u8;
+        // (prost-reflect leaves a zero value out of its entry, as proto3 leaves out defaults.)
+        let entry: Vec<u8> = if i == 0 {
+            vec![0x0a, 1, k.as_bytes()[0]]
+        } else {
+            vec![0x0a, 1, k.as_bytes()[0], 0x10, i]
+        };
+        want.extend_from_slice(&[0x0a, entry.len() as u8]);
+        want.extend_from_slice(&entry);
+    }
+    assert_eq!(&first[6..6 + want.len()], want.as_slice());
+    // The same value with every object's keys in another order: the same bytes (maps at any
+    // depth, integer keys, google.protobuf.Struct fields).
+    let reordered = json!({
+        "extra": {"w": null, "x": "s", "y": [1, {"p": 2, "q": 1}], "z": 1},
+        "inner": {"children": [{"by_id": {"7": "seven", "2": "two", "-1": "minus one", "10": "ten"}}],
+                  "by_id": {"7": "seven", "2": "two", "-1": "minus one", "10": "ten"}},
+        "m": {"d": 7, "f": 6, "b": 5, "e": 4, "g": 3, "a": 2, "c": 1, "h": 0}});
+    assert_eq!(s.serialize(id, &reordered).await.unwrap(), first);
+    // Nothing is lost: the bytes read back as the value.
+    let m = read_back(&reg, id, &first).await;
+    assert_eq!(m.get_field_by_name("m").unwrap().as_map().unwrap().len(), 8);
+    let inner = m.get_field_by_name("inner").unwrap().into_owned();
+    let by_id = inner
+        .as_message()
+        .unwrap()
+        .get_field_by_name("by_id")
+        .unwrap()
+        .into_owned();
+    assert_eq!(
+        by_id
+            .as_map()
+            .unwrap()
+            .get(&prost_reflect::MapKey::I32(-1))
+            .and_then(|v| v.as_str().map(str::to_owned)),
+        Some("minus one".to_owned())
+    );
+}
