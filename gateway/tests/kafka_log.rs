@@ -71,3 +71,46 @@ async fn a_bad_client_setting_is_refused_at_connect() {
         .expect_err("librdkafka refuses unknown keys");
     assert!(err.to_string().contains("no.such.setting"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keyed_records_follow_a_partition_increase_once_metadata_is_older_than_its_max_age() {
+    use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+    use rdkafka::client::DefaultClientContext;
+    use rdkafka::config::ClientConfig;
+
+    let h = on_kafka().await;
+    let mut config = KafkaConfig::new(h.broker.bootstrap());
+    // The producer's metadata.max.age.ms (the default is 5 minutes): 1 ms, so the count the
+    // log cached is stale by the time the partitions are increased below.
+    config.producer.insert("metadata.max.age.ms".into(), "1".into());
+    let log = KafkaLog::connect(config).await.expect("connect");
+    log.create_topic("grow", 1).await.expect("create");
+    let keyed = || gateway::log::LogRecord {
+        key: Some(bytes::Bytes::from_static(b"foobar")),
+        value: Some(bytes::Bytes::from_static(b"v")),
+        ..gateway::log::LogRecord::default()
+    };
+    let before = log.append("grow", vec![keyed()]).await.expect("append");
+    assert_eq!(before[0].partition, 0);
+
+    // The topic is replaced by one with 4 partitions (tansu has no CreatePartitions; to the
+    // producer's metadata both are the topic growing from 1 to 4 partitions).
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", h.broker.bootstrap())
+        .create()
+        .expect("admin client");
+    let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
+    let deleted = admin.delete_topics(&["grow"], &options).await.expect("delete");
+    assert!(deleted.iter().all(Result::is_ok), "{deleted:?}");
+    let created = admin
+        .create_topics([&NewTopic::new("grow", 4, TopicReplication::Fixed(1))], &options)
+        .await
+        .expect("create");
+    assert!(created.iter().all(Result::is_ok), "{created:?}");
+
+    // murmur2("foobar") = -790332482 (Kafka's UtilsTest): partition 2 of 4, where a Kafka
+    // producer puts it now.
+    let after = log.append("grow", vec![keyed()]).await.expect("append");
+    assert_eq!(after[0].partition, 2);
+    log.close().await;
+}

@@ -16,7 +16,7 @@
 use std::sync::Arc;
 
 use super::connect::RECURSIVE_PARAM;
-pub use super::json_codec::encode_json;
+pub use super::json_codec::{encode_default, encode_json};
 use super::plan::{EnumDef, IntAs, Plan, RecordDef, Ty};
 use bytes::Bytes;
 use schemas::{Schema, SchemaKind, Value};
@@ -453,7 +453,7 @@ fn encode_fields<'s>(
                 encode_in(plan, &f.ty, fs, v, out, stack).map_err(|e| e.at(f.name.clone()))?;
             }
             None => match &f.default {
-                Some(d) => encode_json(plan, &f.ty, d, out).map_err(|e| e.at(f.name.clone()))?,
+                Some(d) => encode_default(plan, &f.ty, d, out).map_err(|e| e.at(f.name.clone()))?,
                 None => {
                     return Err(CodecError::new(format!(
                         "record {} has no value for field {} and the field has no default",

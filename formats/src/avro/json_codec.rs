@@ -1,6 +1,8 @@
 //! Avro's JSON encoding -> Avro binary: the REST Proxy's form of a value, and field defaults.
-//! Unions are `{"type": value}`; a bare value is also accepted for a union when one branch
-//! takes it. Errors name the field path, as the binary codec's do.
+//! Unions are `{"type": value}`; a bare value is also accepted for a union when exactly one
+//! branch takes it (more than one is refused as ambiguous: which branch a reader sees is data).
+//! A field default is Avro's bare JSON: for a union, the first branch that takes it. Errors
+//! name the field path, as the binary codec's do.
 
 use serde_json::Value as Json;
 
@@ -44,9 +46,28 @@ fn latin1(s: &str) -> Result<Vec<u8>> {
         .collect()
 }
 
+/// How a bare (unwrapped) value for a union picks its branch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BareUnion {
+    /// A record's value: only when exactly one branch takes it.
+    OneBranch,
+    /// A field default (Avro's JSON for it is always bare): the first branch that takes it.
+    FirstBranch,
+}
+
 /// Encodes a value in Avro's JSON encoding (unions as `{"type": value}`; a bare value is also
 /// accepted for a union when exactly one branch takes it) as Avro binary.
 pub fn encode_json(plan: &Plan, ty: &Ty, value: &Json, out: &mut Vec<u8>) -> Result<()> {
+    encode(plan, ty, value, out, BareUnion::OneBranch)
+}
+
+/// Encodes a field's default (Avro's JSON, a union's value bare, for the first branch that
+/// takes it) as Avro binary.
+pub fn encode_default(plan: &Plan, ty: &Ty, value: &Json, out: &mut Vec<u8>) -> Result<()> {
+    encode(plan, ty, value, out, BareUnion::FirstBranch)
+}
+
+fn encode(plan: &Plan, ty: &Ty, value: &Json, out: &mut Vec<u8>, bare: BareUnion) -> Result<()> {
     let mismatch = || {
         CodecError::new(format!(
             "expected {}, got {}",
@@ -55,7 +76,7 @@ pub fn encode_json(plan: &Plan, ty: &Ty, value: &Json, out: &mut Vec<u8>) -> Res
         ))
     };
     match ty {
-        Ty::Annotated(inner, _) => encode_json(plan, inner, value, out),
+        Ty::Annotated(inner, _) => encode(plan, inner, value, out, bare),
         Ty::Null => match value {
             Json::Null => Ok(()),
             _ => Err(mismatch()),
@@ -115,7 +136,7 @@ pub fn encode_json(plan: &Plan, ty: &Ty, value: &Json, out: &mut Vec<u8>) -> Res
             if !values.is_empty() {
                 write_long(out, values.len() as i64);
                 for (i, v) in values.iter().enumerate() {
-                    encode_json(plan, items, v, out).map_err(|e| e.at(i.to_string()))?;
+                    encode(plan, items, v, out, bare).map_err(|e| e.at(i.to_string()))?;
                 }
             }
             out.push(0);
@@ -127,7 +148,7 @@ pub fn encode_json(plan: &Plan, ty: &Ty, value: &Json, out: &mut Vec<u8>) -> Res
                 write_long(out, map.len() as i64);
                 for (k, v) in map {
                     write_bytes(out, k.as_bytes());
-                    encode_json(plan, values_ty, v, out).map_err(|e| e.at(k.clone()))?;
+                    encode(plan, values_ty, v, out, bare).map_err(|e| e.at(k.clone()))?;
                 }
             }
             out.push(0);
@@ -145,14 +166,16 @@ pub fn encode_json(plan: &Plan, ty: &Ty, value: &Json, out: &mut Vec<u8>) -> Res
                 )));
             }
             for f in &rec.fields {
-                match obj.get(&f.name).or(f.default.as_ref()) {
-                    Some(v) => encode_json(plan, &f.ty, v, out).map_err(|e| e.at(f.name.clone()))?,
-                    None => {
+                let encoded = match (obj.get(&f.name), &f.default) {
+                    (Some(v), _) => encode(plan, &f.ty, v, out, bare),
+                    (None, Some(default)) => encode(plan, &f.ty, default, out, BareUnion::FirstBranch),
+                    (None, None) => {
                         return Err(
                             CodecError::new("missing, and the field has no default").at(f.name.clone())
                         );
                     }
-                }
+                };
+                encoded.map_err(|e| e.at(f.name.clone()))?;
             }
             Ok(())
         }
@@ -170,22 +193,62 @@ pub fn encode_json(plan: &Plan, ty: &Ty, value: &Json, out: &mut Vec<u8>) -> Res
                 && let Some(i) = branch_index(plan, &u.branches, name)
             {
                 write_long(out, i as i64);
-                return encode_json(plan, &u.branches[i], inner, out).map_err(|e| e.at(name.clone()));
+                return encode(plan, &u.branches[i], inner, out, bare).map_err(|e| e.at(name.clone()));
             }
-            let mut last = None;
-            for (i, b) in u.branches.iter().enumerate() {
-                let mark = out.len();
-                write_long(out, i as i64);
-                match encode_json(plan, b, value, out) {
-                    Ok(()) => return Ok(()),
-                    Err(e) => {
-                        out.truncate(mark);
-                        last = Some(e);
-                    }
+            bare_union(plan, &u.branches, value, out, bare)
+        }
+    }
+}
+
+/// A non-null value given bare (not as `{"branch": value}`) for a union: written as the one
+/// branch that takes it. When several take it (`2` for `["int", "double"]`, `"a"` for
+/// `["string", "bytes"]`), a record's value is refused, naming them: the branch is part of the
+/// data a reader sees, and guessing would change it silently. A default takes the first.
+fn bare_union(plan: &Plan, branches: &[Ty], value: &Json, out: &mut Vec<u8>, bare: BareUnion) -> Result<()> {
+    let mut taken: Option<(usize, Vec<u8>)> = None;
+    let mut takers: Vec<String> = Vec::new();
+    let mut refusals = Vec::new();
+    for (i, b) in branches.iter().enumerate() {
+        if matches!(b, Ty::Null) {
+            continue;
+        }
+        let mut buf = Vec::new();
+        match encode(plan, b, value, &mut buf, bare) {
+            Ok(()) => {
+                takers.push(branch_name(plan, b));
+                if taken.is_none() {
+                    taken = Some((i, buf));
+                }
+                if bare == BareUnion::FirstBranch {
+                    break;
                 }
             }
-            Err(last.unwrap_or_else(|| CodecError::new("no union branch takes the value")))
+            Err(e) => refusals.push(e),
         }
+    }
+    match (taken, takers.as_slice()) {
+        (Some((i, bytes)), [_]) => {
+            write_long(out, i as i64);
+            out.extend_from_slice(&bytes);
+            Ok(())
+        }
+        (Some(_), [first, ..]) => Err(CodecError::new(format!(
+            "ambiguous union value: branches {} all take it; wrap it as {{\"<branch>\": value}} naming one, e.g. {{\"{first}\": ...}}",
+            takers.join(", "),
+        ))),
+        _ => match (refusals.pop(), refusals.is_empty()) {
+            // One branch besides null: its own refusal says most.
+            (Some(e), true) => Err(e),
+            _ => Err(CodecError::new(format!(
+                "no branch of the union [{}] takes {}",
+                branches
+                    .iter()
+                    .map(|b| branch_name(plan, b))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                json_kind(value)
+            ))),
+        },
     }
 }
 

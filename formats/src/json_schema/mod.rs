@@ -8,6 +8,7 @@
 
 pub mod mapping;
 pub mod nulls;
+mod validator;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -25,6 +26,7 @@ use crate::confluent::{
 use crate::registry::{ConverterContext, SchemaText};
 use crate::wire;
 pub use mapping::{Mapping, to_connect_schema, to_connect_schema_with, to_json_schema, to_json_schema_with};
+pub use validator::{validator, validator_with_references};
 
 /// How values are read: decimals as numbers or base64 both, maps with non-string keys as
 /// Confluent's `{key, value}` objects.

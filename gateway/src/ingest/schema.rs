@@ -276,8 +276,7 @@ fn load(registered: &Arc<RegisteredSchema>, message: Option<&str>) -> Result<Loa
             };
             let schema = formats::json_schema::to_connect_schema_with(j.value(), &mapping)
                 .map_err(|e| format!("schema id {id}: {e}"))?;
-            let validator =
-                jsonschema::validator_for(j.value()).map_err(|e| format!("schema id {id}: {e}"))?;
+            let validator = formats::json_schema::validator(j).map_err(|e| format!("schema id {id}: {e}"))?;
             (Arc::new(schema), Some(Arc::new(validator)))
         }
         (t, _) => return Err(format!("schema id {id}: a {t} schema that did not parse as {t}")),

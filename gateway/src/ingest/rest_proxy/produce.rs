@@ -2,14 +2,15 @@
 //!
 //! The body is `{"key_schema"?, "key_schema_id"?, "value_schema"?, "value_schema_id"?,
 //! "records": [{"key"?, "value"?, "partition"?}]}` (to a partition, the path names the
-//! partition and a record's own `partition` is ignored). Answers:
+//! partition of the records without their own `partition`, as in the current proxy). Answers:
 //! 200 `{"key_schema_id", "value_schema_id", "offsets": [{"partition", "offset", "error_code":
 //! null, "error": null}]}` once every record is written; 400 a body that is not JSON or not of
 //! that shape; 404 / 40402 a partition the topic lacks; 415 a content type the proxy refuses;
 //! 422 / 422 no records or a negative partition; 422 / 42201, 42202 keys or values without a
 //! schema; 422 / 42203 a record that does not convert (`record N: value: ...`); 422 / 42205 an
-//! invalid schema; 408 / 40801 a schema the registry refuses or an unknown schema id; 503 (with
-//! `Retry-After`) or 500 when the log did not write.
+//! invalid schema (also one that registered but cannot be used, without blaming a record); 408
+//! / 40801 a schema the registry refuses or an unknown schema id; 503 (with `Retry-After`) when
+//! the registry or the log is unavailable, 500 when the log did not write.
 
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -17,6 +18,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use base64::Engine;
 use bytes::Bytes;
+use schemas::{ConnectError, ErrorKind};
 use serde_json::{Map, Value as J, json};
 
 use formats::JsonWireSerializer;
@@ -102,7 +104,7 @@ async fn produce(
     })?;
     let shared = state.runtime.shared().clone();
     let body = read_body(&headers, body, shared.worker.http_max_body_bytes).await?;
-    let request = parse_request(&body, to_partition.is_some())?;
+    let request = parse_request(&body)?;
 
     let ids = match format {
         EmbeddedFormat::Json | EmbeddedFormat::Binary => SchemaIds::default(),
@@ -122,7 +124,9 @@ async fn produce(
             .await
             .map_err(|e| e.at(index, "value"))?;
         records.push(LogRecord {
-            partition: to_partition.or(r.partition),
+            // As the current proxy (`record.getPartition().orElse(partition)`): a record's own
+            // partition wins over the path's.
+            partition: r.partition.or(to_partition),
             key,
             value,
             ..LogRecord::default()
@@ -157,9 +161,10 @@ fn partition_not_found(message: String) -> ProxyError {
 
 /// The body as a produce request. Like the proxy: a body that is not JSON, or JSON of another
 /// shape, is 400; no records (or none at all) is 422, as is a negative partition. A schema
-/// given as a JSON object rather than a string of JSON is taken as that schema, and a schema id
-/// given as a string of digits as that number (the proxy's Jackson does the latter too).
-pub(super) fn parse_request(body: &[u8], to_partition: bool) -> Result<ProduceRequest, ProxyError> {
+/// given as a JSON object rather than a string of JSON is taken as that schema; a schema id or
+/// a partition given as a string of digits or a whole number written as a float (`7.0`) as that
+/// integer, as the proxy's Jackson reads them.
+pub(super) fn parse_request(body: &[u8]) -> Result<ProduceRequest, ProxyError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ProxyError::unprocessable(
             "the request body is empty; a produce request has records",
@@ -190,7 +195,7 @@ pub(super) fn parse_request(body: &[u8], to_partition: bool) -> Result<ProduceRe
         Some(J::Array(records)) => records
             .iter()
             .enumerate()
-            .map(|(i, r)| parse_record(i, r, to_partition))
+            .map(|(i, r)| parse_record(i, r))
             .collect::<Result<_, _>>()?,
         Some(other) => {
             return Err(bad_request(format!(
@@ -211,7 +216,7 @@ pub(super) fn parse_request(body: &[u8], to_partition: bool) -> Result<ProduceRe
     })
 }
 
-fn parse_record(index: usize, r: &J, to_partition: bool) -> Result<ProduceRecord, ProxyError> {
+fn parse_record(index: usize, r: &J) -> Result<ProduceRecord, ProxyError> {
     let J::Object(r) = r else {
         return Err(bad_request(format!(
             "records[{index}] must be an object with key, value (and partition), not {}",
@@ -219,13 +224,13 @@ fn parse_record(index: usize, r: &J, to_partition: bool) -> Result<ProduceRecord
         )));
     };
     let field = |name: &str| r.get(name).filter(|v| !v.is_null()).cloned();
-    let partition = match r.get("partition").filter(|_| !to_partition) {
+    let partition = match r.get("partition") {
         None | Some(J::Null) => None,
         Some(p) => {
-            let p = p.as_i64().ok_or_else(|| {
+            let p = integer(p).ok_or_else(|| {
                 bad_request(format!(
                     "records[{index}].partition must be an integer, not {}",
-                    kind(p)
+                    not_integer(p)
                 ))
             })?;
             if p < 0 {
@@ -259,15 +264,42 @@ fn schema_text(obj: &Map<String, J>, name: &str) -> Result<Option<String>, Proxy
 }
 
 fn schema_id(obj: &Map<String, J>, name: &str) -> Result<Option<i32>, ProxyError> {
-    let id = match obj.get(name) {
-        None | Some(J::Null) => return Ok(None),
-        Some(J::Number(n)) => n.as_i64(),
-        Some(J::String(s)) => s.trim().parse::<i64>().ok(),
-        Some(_) => None,
+    let Some(v) = obj.get(name).filter(|v| !v.is_null()) else {
+        return Ok(None);
     };
-    id.and_then(|id| i32::try_from(id).ok())
+    integer(v)
+        .and_then(|id| i32::try_from(id).ok())
         .map(Some)
-        .ok_or_else(|| bad_request(format!("{name} must be an integer schema id")))
+        .ok_or_else(|| {
+            bad_request(format!(
+                "{name} must be an integer schema id, not {}",
+                not_integer(v)
+            ))
+        })
+}
+
+/// An integer as the proxy's Jackson reads one for an int: a JSON integer, a number with no
+/// fraction (`1.0`, `1e2`), or a string of digits (`"1"`, surrounding spaces ignored). A
+/// fraction (`1.5`) is None: Jackson would drop it, which changes what the client asked for.
+fn integer(v: &J) -> Option<i64> {
+    match v {
+        J::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() <= 9.007_199_254_740_992e15)
+                .map(|f| f as i64)
+        }),
+        J::String(s) => s.trim().parse::<i64>().ok(),
+        _ => None,
+    }
+}
+
+/// What a value [`integer`] refused is, for the message.
+fn not_integer(v: &J) -> String {
+    match v {
+        J::Number(n) => format!("{n}"),
+        J::String(s) => format!("the string {s:?}"),
+        other => kind(other).to_owned(),
+    }
 }
 
 fn kind(v: &J) -> &'static str {
@@ -281,31 +313,69 @@ fn kind(v: &J) -> &'static str {
     }
 }
 
-/// Why a key or value did not convert: its HTTP answer, with the message to prefix.
-pub(super) struct ConvertError {
-    status: StatusCode,
-    code: u32,
-    message: String,
+/// Why a key or value did not convert, by whose fault: the record's data (422 / 42203 naming
+/// the record), the schema (422 / 42205: it cannot be used, whichever record met it first), the
+/// registry (503, retriable: it did not answer), or Weir (500).
+#[derive(Debug)]
+pub(super) enum ConvertError {
+    Record(String),
+    Schema(String),
+    Unavailable(String),
+    Internal(String),
 }
 
 impl ConvertError {
     fn conversion(message: impl Into<String>) -> ConvertError {
-        ConvertError {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            code: 42203,
-            message: message.into(),
+        ConvertError::Record(message.into())
+    }
+
+    /// A serializer's error, by its kind.
+    pub(super) fn from_serializer(e: ConnectError) -> ConvertError {
+        match e.kind {
+            ErrorKind::Data => {
+                ConvertError::Record(format!("Conversion of JSON to Object failed: {}", e.message))
+            }
+            ErrorKind::Schema => ConvertError::Schema(e.message),
+            ErrorKind::Connection => ConvertError::Unavailable(e.message),
+            _ if e.retriable => ConvertError::Unavailable(e.message),
+            ErrorKind::Config | ErrorKind::Io | ErrorKind::Internal => ConvertError::Internal(e.message),
         }
     }
 
-    /// The answer, naming the record and whether its key or value failed.
-    fn at(self, index: usize, what: &str) -> ProxyError {
-        ProxyError::new(
-            self.status,
-            self.code,
-            format!("record {index}: {what}: {}", self.message),
-        )
+    /// The answer; `what` is `key` or `value`, `index` the record's position in the request.
+    pub(super) fn at(self, index: usize, what: &str) -> ProxyError {
+        match self {
+            ConvertError::Record(message) => ProxyError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                42203,
+                format!("record {index}: {what}: {message}"),
+            ),
+            ConvertError::Schema(message) => ProxyError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                42205,
+                format!("Invalid schema: the {what} schema: {message}"),
+            ),
+            ConvertError::Unavailable(message) => ProxyError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                503,
+                format!("the schema registry is unavailable: the {what} schema: {message}"),
+            ),
+            ConvertError::Internal(message) => ProxyError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                500,
+                format!("the {what} schema: {message}"),
+            ),
+        }
     }
 }
+
+/// Base64 as the proxy's decoders read it: the standard alphabet, padding optional. (ASCII
+/// whitespace, line breaks included, is taken out before decoding.)
+const LENIENT_BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+);
 
 /// A record's key or value as the bytes written. None (absent or JSON null) is no key / a null
 /// value, whatever the format. json: the JSON text; binary: base64-decoded; a schema format:
@@ -327,8 +397,13 @@ async fn convert(
                     kind(&v)
                 ))
             })?;
-            base64::engine::general_purpose::STANDARD
-                .decode(text)
+            let decoded = if text.bytes().any(|b| b.is_ascii_whitespace()) {
+                let compact: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+                LENIENT_BASE64.decode(compact)
+            } else {
+                LENIENT_BASE64.decode(text)
+            };
+            decoded
                 .map(|b| Some(Bytes::from(b)))
                 .map_err(|e| ConvertError::conversion(format!("invalid base64: {e}")))
         }
@@ -340,9 +415,11 @@ async fn convert(
             let (Some(serializer), Some(id)) = (serializer, id) else {
                 return Err(ConvertError::conversion("no schema for it"));
             };
-            serializer.serialize(id, &v).await.map(Some).map_err(|e| {
-                ConvertError::conversion(format!("Conversion of JSON to Object failed: {}", e.message))
-            })
+            serializer
+                .serialize(id, &v)
+                .await
+                .map(Some)
+                .map_err(ConvertError::from_serializer)
         }
     }
 }

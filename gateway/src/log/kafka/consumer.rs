@@ -311,7 +311,7 @@ impl LogConsumer for KafkaConsumer {
         if !self.subscribed.contains(&partition.topic) {
             self.refresh(true).await?;
         }
-        let count = self.inner.partitions.read().get(&partition.topic).copied();
+        let count = self.inner.partitions.known(&partition.topic);
         let Some(count) = count else {
             return Err(LogError::UnknownTopic(partition.topic.clone()));
         };

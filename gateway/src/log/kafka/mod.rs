@@ -18,12 +18,13 @@
 mod config;
 mod consumer;
 mod context;
+mod partition_cache;
 mod produce;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
@@ -38,6 +39,7 @@ use schemas::TopicPartition;
 pub use self::config::KafkaConfig;
 pub use self::consumer::KafkaConsumer;
 use self::context::WeirContext;
+use self::partition_cache::PartitionCache;
 use super::embedded::partition::{partition_for_key, validate_topic_name};
 use super::{
     Appended, Log, LogConsumer, LogError, LogRecord, LogResult, PartitionInfo, Subscription, append_detached,
@@ -58,8 +60,8 @@ pub(crate) struct Inner {
     pub(crate) config: KafkaConfig,
     producer: produce::Producer,
     admin: AdminClient<WeirContext>,
-    /// Partition counts of topics seen in metadata (a topic's count only grows).
-    partitions: parking_lot::RwLock<HashMap<String, i32>>,
+    /// Partition counts of topics seen in metadata, trusted for `metadata.max.age.ms`.
+    pub(crate) partitions: PartitionCache,
     sticky: AtomicU32,
     closed: AtomicBool,
 }
@@ -139,9 +141,7 @@ impl Inner {
             .filter(|t| !INTERNAL_TOPICS.contains(&t.name()))
             .map(|t| (t.name().to_owned(), t.partitions().len() as i32))
             .collect();
-        self.partitions
-            .write()
-            .extend(topics.iter().map(|(k, v)| (k.clone(), *v)));
+        self.partitions.put_all(&topics, Instant::now());
         Ok(topics)
     }
 
@@ -155,14 +155,18 @@ impl Inner {
             .filter(|t| t.error().is_none() && !t.partitions().is_empty())
             .map(|t| t.partitions().len() as i32);
         if let Some(n) = count {
-            self.partitions.write().insert(topic.to_owned(), n);
+            self.partitions.put(topic, n, Instant::now());
         }
         Ok(count)
     }
 
-    /// Partition count of `topic`, creating it with the defaults when missing.
-    async fn partitions_or_create(self: &Arc<Self>, topic: &str) -> LogResult<i32> {
-        if let Some(n) = self.partitions.read().get(topic).copied() {
+    /// Partition count of `topic`, creating it with the defaults when missing. The cached count
+    /// serves while it is younger than `metadata.max.age.ms` and has partition `wanted` (a
+    /// record's explicit partition); else metadata is read again.
+    async fn partitions_or_create(self: &Arc<Self>, topic: &str, wanted: Option<i32>) -> LogResult<i32> {
+        if let Some(n) = self.partitions.fresh(topic, Instant::now())
+            && wanted.is_none_or(|p| p < n)
+        {
             return Ok(n);
         }
         if let Some(n) = self.lookup(topic).await? {
@@ -231,7 +235,8 @@ impl Inner {
             return Err(e);
         }
         self.check_reachable(&topic).await?;
-        let partitions = self.partitions_or_create(&topic).await?;
+        let wanted = records.iter().filter_map(|r| r.partition).max();
+        let partitions = self.partitions_or_create(&topic, wanted).await?;
         // Kafka's sticky partitioner, per append: keyless records of one batch share a partition.
         let sticky = (self.sticky.fetch_add(1, Ordering::Relaxed) % partitions as u32) as i32;
         let mut placed = Vec::with_capacity(records.len());
@@ -474,11 +479,17 @@ impl KafkaLog {
             .create_with_context(context())
             .map_err(|e| invalid("consumer", e))?;
         let timeout = config.connect_timeout;
+        // The producer's `metadata.max.age.ms` (librdkafka has checked it is a number).
+        let metadata_max_age = config
+            .producer
+            .get("metadata.max.age.ms")
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map_or(partition_cache::DEFAULT_MAX_AGE, Duration::from_millis);
         let inner = Arc::new(Inner {
             config,
             producer,
             admin,
-            partitions: parking_lot::RwLock::new(HashMap::new()),
+            partitions: PartitionCache::new(metadata_max_age),
             sticky: AtomicU32::new(0),
             closed: AtomicBool::new(false),
         });
