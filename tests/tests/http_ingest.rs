@@ -197,7 +197,16 @@ fn with_errors_tolerance_all_refused_records_go_to_the_dead_letter_queue(backend
         assert_eq!(h("connector.name").as_deref(), Some("in"));
         assert_eq!(h("task.id").as_deref(), Some("0"));
         assert_eq!(h("stage").as_deref(), Some(stages[i]), "{i}");
-        assert_eq!(h("exception.class.name").as_deref(), Some("weir.data"));
+        assert_eq!(
+            h("exception.class.name").as_deref(),
+            Some("org.apache.kafka.connect.errors.DataException")
+        );
+        let class = if stages[i] == "TASK_POLL" {
+            "HttpSource"
+        } else {
+            "org.apache.kafka.connect.json.JsonConverter"
+        };
+        assert_eq!(h("class.name").as_deref(), Some(class), "{i}");
         let text = h("exception.message").unwrap();
         if i < 2 {
             assert_eq!(text, messages[i], "the same message as in the answer");
