@@ -179,11 +179,30 @@ fn plain_numbers(value: &serde_json::Value) -> Result<serde_json::Value, String>
     use serde_json::Value as J;
     Ok(match value {
         J::Number(n) if n.is_i64() || n.is_u64() => J::Number(n.clone()),
-        J::Number(n) => J::Number(
-            n.as_f64()
-                .and_then(serde_json::Number::from_f64)
-                .ok_or_else(|| format!("the number {n} is beyond the range of a double"))?,
-        ),
+        J::Number(n) => {
+            let text = n.to_string();
+            match schemas::json::scalars::integral_literal(&text) {
+                // `3.0`, `1e2`: a whole number, for integer and floating fields alike.
+                Some(i) => J::Number(i.into()),
+                None => {
+                    let f = n
+                        .as_f64()
+                        .filter(|f| f.is_finite())
+                        .ok_or_else(|| format!("the number {n} is beyond the range of a double"))?;
+                    if f.fract() == 0.0 {
+                        // Not a whole number, but a double rounds it to one
+                        // (`1.0000000000000001`): as text, which a double field reads and an
+                        // integer field refuses, instead of an integer it never was.
+                        J::String(text)
+                    } else {
+                        J::Number(
+                            serde_json::Number::from_f64(f)
+                                .ok_or_else(|| format!("the number {n} is beyond the range of a double"))?,
+                        )
+                    }
+                }
+            }
+        }
         J::Array(items) => J::Array(items.iter().map(plain_numbers).collect::<Result<_, _>>()?),
         J::Object(map) => J::Object(
             map.iter()

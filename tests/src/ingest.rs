@@ -299,6 +299,20 @@ pub fn lines_as_json(lines: &[String]) -> Vec<Value> {
         .collect()
 }
 
+/// The top-level field names of an Avro subject's `version`.
+pub fn avro_fields(weir: &Weir, subject: &str, version: &str) -> Vec<String> {
+    let (status, body) = weir.get(&format!("/subjects/{subject}/versions/{version}"));
+    assert_eq!(status, 200, "{body}");
+    let text = body["schema"].as_str().expect("a schema string");
+    let schema: Value = serde_json::from_str(text).expect("an Avro schema in JSON");
+    schema["fields"]
+        .as_array()
+        .expect("a record's fields")
+        .iter()
+        .map(|f| f["name"].as_str().expect("a field name").to_owned())
+        .collect()
+}
+
 /// The versions of a registry subject (`[]` when it does not exist).
 pub fn versions(weir: &Weir, subject: &str) -> Value {
     let (status, body) = weir.get(&format!("/subjects/{subject}/versions"));

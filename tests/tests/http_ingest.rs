@@ -10,8 +10,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use tests::ingest::{
-    Backend, Run, avro_source, header, lines_as_json, message, produce, push, push_as, schema_id, sink,
-    value_text, versions,
+    Backend, Run, avro_fields, avro_source, header, lines_as_json, message, produce, push, push_as,
+    schema_id, sink, value_text, versions,
 };
 use tests::{Value, Weir, WeirConfig, json, on_both_logs, read_lines, temp_dir, wait_lines};
 
@@ -398,19 +398,6 @@ fn the_readme_example_pushes_the_sample_customers(backend: Backend) {
         }
     };
     assert_eq!(records.len(), 8, "the topic holds the 8 records, once");
-}
-
-/// The top-level field names of an Avro subject's `version`.
-fn avro_fields(weir: &Weir, subject: &str, version: &str) -> Vec<String> {
-    let (status, body) = weir.get(&format!("/subjects/{subject}/versions/{version}"));
-    assert_eq!(status, 200, "{body}");
-    let schema: Value = serde_json::from_str(body["schema"].as_str().unwrap()).unwrap();
-    schema["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["name"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 /// The schema id of a subject's `version`.

@@ -8,19 +8,29 @@
 
 use std::time::Duration;
 
-use tests::ingest::{Backend, Run, avro_source, message, push, sink, source, versions};
+use tests::ingest::{Backend, Run, avro_fields, avro_source, message, push, sink, source, versions};
 use tests::{Value, Weir, WeirConfig, json, on_both_logs, temp_dir, wait_lines};
 
 fn latest_fields(weir: &Weir, subject: &str) -> Vec<String> {
-    let (status, latest) = weir.get(&format!("/subjects/{subject}/versions/latest"));
-    assert_eq!(status, 200, "{latest}");
-    let schema: Value = serde_json::from_str(latest["schema"].as_str().unwrap()).unwrap();
-    schema["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["name"].as_str().unwrap().to_owned())
-        .collect()
+    avro_fields(weir, subject, "latest")
+}
+
+/// Pushes `body` and expects 503 with `Retry-After: 1`; the answer's body.
+fn push_expecting_503(weir: &Weir, body: &str) -> Value {
+    let resp = reqwest::blocking::Client::new()
+        .post(format!("{}/ingest/in", weir.url))
+        .header("Content-Type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 503);
+    assert_eq!(
+        resp.headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_owned()),
+        Some("1".to_owned())
+    );
+    resp.json().unwrap()
 }
 
 on_both_logs!(
@@ -195,20 +205,7 @@ fn a_registry_that_cannot_be_reached_answers_503_and_writes_nothing_anywhere() {
     registry.kill9();
     // A new field needs a registration the registry cannot take: retriable, not the records'
     // fault, so nothing goes to the dead-letter queue either.
-    let resp = reqwest::blocking::Client::new()
-        .post(format!("{}/ingest/in", weir.url))
-        .header("Content-Type", "application/json")
-        .body(r#"[{"id": 2}, {"id": 3, "email": "c@example.com"}]"#)
-        .send()
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 503);
-    assert_eq!(
-        resp.headers()
-            .get("retry-after")
-            .map(|v| v.to_str().unwrap().to_owned()),
-        Some("1".to_owned())
-    );
-    let body: Value = resp.json().unwrap();
+    let body = push_expecting_503(weir, r#"[{"id": 2}, {"id": 3, "email": "c@example.com"}]"#);
     assert!(body["message"].as_str().unwrap().contains("reg-value"), "{body}");
     assert_eq!(run.records_in("reg"), 1);
     assert_eq!(run.records_in("reg-dlq"), 0);
@@ -251,22 +248,62 @@ fn on_kafka_a_push_while_every_broker_is_down_is_503_with_retry_after() {
         "the worker never noticed the broker was gone: {}",
         weir.logs()
     );
-    let resp = reqwest::blocking::Client::new()
-        .post(format!("{}/ingest/in", weir.url))
-        .header("Content-Type", "application/json")
-        .body(r#"[{"id": 2}]"#)
-        .send()
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 503);
-    assert_eq!(
-        resp.headers()
-            .get("retry-after")
-            .map(|v| v.to_str().unwrap().to_owned()),
-        Some("1".to_owned())
-    );
-    let body: Value = resp.json().unwrap();
+    let body = push_expecting_503(weir, r#"[{"id": 2}]"#);
     assert!(
         body["message"].as_str().unwrap().contains("unreachable"),
         "{body}"
     );
+}
+
+#[test]
+fn after_a_restart_nested_structs_keep_their_names_and_nothing_new_is_registered() {
+    let mut run = Run::start(Backend::Embedded, "");
+    for c in ["AvroConverter", "ProtobufConverter"] {
+        source(
+            run.weir(),
+            c,
+            json!({"topic": c, "value.schema.infer": "true", "value.converter": c}),
+        );
+        let first = push(run.weir(), c, r#"[{"id": 1, "a": {"x": 1, "b": {"z": "q"}}}]"#);
+        assert_eq!(first, (200, json!({"accepted": 1})), "{c}");
+    }
+    run.restart();
+    for c in ["AvroConverter", "ProtobufConverter"] {
+        let weir = run.weir();
+        weir.wait_state(c, "RUNNING");
+        let subject = format!("{c}-value");
+        let same = push(weir, c, r#"[{"id": 2, "a": {"x": 2, "b": {"z": "r"}}}]"#);
+        assert_eq!(same, (200, json!({"accepted": 1})), "{c}");
+        assert_eq!(
+            versions(weir, &subject),
+            json!([1]),
+            "{c}: the same shape registers nothing"
+        );
+        let wider = push(weir, c, r#"[{"id": 3, "a": {"x": 3, "b": {"z": "s", "w": 1}}}]"#);
+        assert_eq!(wider, (200, json!({"accepted": 1})), "{c}");
+        assert_eq!(versions(weir, &subject), json!([1, 2]), "{c}");
+    }
+}
+
+#[test]
+fn a_schema_the_registry_refuses_outright_refuses_the_push_and_dead_letters_nothing() {
+    // Not a widening: the subject takes no registration at all (READONLY). The records are not
+    // at fault, so even with errors.tolerance=all none of them goes to the dead-letter queue.
+    let run = Run::start(Backend::Embedded, "");
+    let weir = run.weir();
+    let (status, body) = weir.put("/mode/ro-value?force=true", &json!({"mode": "READONLY"}));
+    assert_eq!(status, 200, "{body}");
+    avro_source(
+        weir,
+        "in",
+        "ro",
+        json!({"value.schema.infer": "true", "errors.tolerance": "all",
+               "errors.deadletterqueue.topic.name": "ro-dlq"}),
+    );
+    let (status, body) = push(weir, "in", r#"[{"id": 1}, {"id": 2}]"#);
+    assert_eq!(status, 422, "{body}");
+    let m = body["message"].as_str().unwrap();
+    assert!(m.contains("refused") && m.contains("ro-value"), "{body}");
+    assert_eq!(run.records_in("ro"), 0);
+    assert_eq!(run.records_in("ro-dlq"), 0);
 }

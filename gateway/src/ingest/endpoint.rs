@@ -75,6 +75,10 @@ pub enum PushError {
     /// was written, a retry may succeed.
     #[error("{0}")]
     Unavailable(String),
+    /// The schema registry refused the records' schema (not one of them, nor retriable): the
+    /// subject's compatibility level or mode, or a key schema under `key.field`.
+    #[error("the schema registry refused the records' schema; nothing was written: {0}")]
+    SchemaRefused(String),
     /// A converter failed for a reason that is neither the record's nor retriable.
     #[error("{0}")]
     Internal(String),
@@ -219,15 +223,19 @@ impl HttpEndpoint {
             .as_ref()
             .map_or(&self.value_converter, |f| f.converter());
         let mut schema = checked.schema.clone();
+        // Which records fitted the checked (maybe widened) schema: if the registry refuses it,
+        // only those that then fail under the schema as it was are refused for the widening.
+        let fitted: Vec<bool> = checked.values.iter().map(Result::is_ok).collect();
         let (mut records, mut errors) = match self
             .encode_all(converter, schema.as_ref(), checked.values)
             .await?
         {
             Encoded::Done(records, errors) => (records, errors),
             Encoded::SchemaRefused(refusal) => {
-                // The widened schema was refused by the registry: the records that fit the schema
-                // as it was are written under it, the ones that need the new fields are refused
-                // with the registry's reason.
+                // A widened schema the registry refused: the records that fit the schema as it
+                // was are written under it, the ones that need the new fields are refused with
+                // the registry's reason. Any other refusal is not the records' doing: the push
+                // is refused as a whole (never dead-lettered).
                 let widened = schema.as_ref().is_some_and(|s| !same(Some(s), base.as_ref()));
                 match (&base, widened) {
                     (Some(b), true) => {
@@ -238,20 +246,22 @@ impl HttpEndpoint {
                         let parsed = batch::parse(&raw_now);
                         let values = batch::to_values(b, &parsed)
                             .into_iter()
-                            .map(|v| {
-                                v.map_err(|m| {
-                                    format!("{m}; the schema widened to take it was refused: {refusal}")
-                                })
+                            .zip(&fitted)
+                            .map(|(v, fitted)| match v {
+                                Err(m) if *fitted => Err(format!(
+                                    "{m}; the schema widened to take it was refused: {refusal}"
+                                )),
+                                other => other,
                             })
                             .collect();
                         raw = Some(raw_now);
                         schema = Some(b.clone());
                         match self.encode_all(converter, schema.as_ref(), values).await? {
                             Encoded::Done(records, errors) => (records, errors),
-                            Encoded::SchemaRefused(m) => (Vec::new(), all_refused(total, &m)),
+                            Encoded::SchemaRefused(m) => return Err(PushError::SchemaRefused(m)),
                         }
                     }
-                    _ => (Vec::new(), all_refused(total, &refusal)),
+                    _ => return Err(PushError::SchemaRefused(refusal)),
                 }
             }
         };
@@ -270,9 +280,13 @@ impl HttpEndpoint {
             self.dead_letter(&raw, &errors).await?;
         }
         if accepted > 0 {
-            self.log
+            let appended = self
+                .log
                 .append(&self.config.topic, std::mem::take(&mut records))
-                .await?;
+                .await;
+            if let Err(e) = appended {
+                return Err(self.dead_letters_written(e, errors.len()));
+            }
             self.note_topic(&self.config.topic).await;
             // Written with this schema: it becomes the base of the next inference, unless a
             // concurrent push already moved it on.
@@ -294,6 +308,24 @@ impl HttpEndpoint {
             rejected: errors,
             tolerate_errors: self.config.tolerate_errors,
         })
+    }
+
+    /// A topic append that failed after the push's dead letters were written: the answer says
+    /// so (a retry writes them again).
+    fn dead_letters_written(&self, e: LogError, dead: usize) -> PushError {
+        match (&self.config.dead_letter_topic, dead) {
+            (Some(topic), 1..) => {
+                let note = format!(
+                    "; the push's {dead} refused records were already written to the dead-letter topic {topic} (a retry writes them again)"
+                );
+                PushError::Log(match e {
+                    LogError::Unavailable(m) => LogError::Unavailable(m + &note),
+                    LogError::Storage(m) => LogError::Storage(m + &note),
+                    other => LogError::Storage(format!("{other}{note}")),
+                })
+            }
+            _ => PushError::Log(e),
+        }
     }
 
     /// Every checked record through the converters. A record's own problem is its error; the
@@ -329,11 +361,11 @@ impl HttpEndpoint {
             };
             let Some(schema) = schema else { continue };
             match self.encode(converter, schema, key.as_ref(), value).await {
-                Ok(record) => match crate::log::oversized(std::slice::from_ref(&record), max) {
+                Ok(record) => match crate::log::too_large(&record, max) {
                     None => records.push(record),
-                    Some(e) => errors.push(RecordError {
+                    Some((size, max)) => errors.push(RecordError {
                         index,
-                        message: e.to_string().replacen("record 0", "the record", 1),
+                        message: crate::log::too_large_message("the record", size, max),
                     }),
                 },
                 Err(e) => match e.kind {
@@ -396,7 +428,7 @@ impl HttpEndpoint {
         if let Some(max) = self.log.max_record_bytes() {
             let mut start = 0;
             for &end in &ends {
-                if end - start + 64 > max {
+                if crate::log::value_too_large(end - start, max) {
                     return Ok(None);
                 }
                 start = end;
@@ -543,9 +575,30 @@ impl HttpEndpoint {
             partition: None,
             offset: None,
         };
+        let max = self.log.max_record_bytes();
         let records: Vec<LogRecord> = errors
             .iter()
             .map(|e| {
+                let value = raw.get(e.index).map(|r| Bytes::copy_from_slice(r));
+                // A pushed record too large for the log (the reason it was refused, say) cannot
+                // be a dead letter as it is: it goes without its value, and the message says so,
+                // rather than failing the whole push on every retry.
+                let dropped = value
+                    .as_ref()
+                    .filter(|v| {
+                        // The headers: names, connector, classes (~1 KiB) and the message twice at most.
+                        let headers = 1024 + 2 * e.message.len();
+                        max.is_some_and(|m| crate::log::value_too_large(v.len() + headers, m))
+                    })
+                    .map(|v| v.len());
+                let value = if dropped.is_some() { None } else { value };
+                let message = match dropped {
+                    Some(size) => format!(
+                        "{} (the pushed record, {size} bytes, is too large for the dead-letter topic: its value is left out)",
+                        e.message
+                    ),
+                    None => e.message.clone(),
+                };
                 let mut headers = Vec::with_capacity(8);
                 let stage = if e.message.starts_with("invalid JSON") {
                     "TASK_POLL"
@@ -558,7 +611,7 @@ impl HttpEndpoint {
                     } else {
                         &self.value_converter_class
                     };
-                    let error = ConnectError::new(ErrorKind::Data, e.message.clone());
+                    let error = ConnectError::new(ErrorKind::Data, message);
                     push_error_headers(
                         &mut headers,
                         (&self.connector, self.task),
@@ -568,7 +621,7 @@ impl HttpEndpoint {
                     );
                 }
                 LogRecord {
-                    value: raw.get(e.index).map(|r| Bytes::copy_from_slice(r)),
+                    value,
                     headers,
                     ..LogRecord::default()
                 }
@@ -619,15 +672,6 @@ fn refusals(checked: &check::Checked) -> Vec<RecordError> {
                 index,
                 message: m.clone(),
             })
-        })
-        .collect()
-}
-
-fn all_refused(total: usize, message: &str) -> Vec<RecordError> {
-    (0..total)
-        .map(|index| RecordError {
-            index,
-            message: message.to_owned(),
         })
         .collect()
 }

@@ -121,6 +121,7 @@ impl From<PushError> for IngestError {
             PushError::Log(e) => IngestError::from_log(e),
             PushError::Unavailable(_) => IngestError::new(StatusCode::SERVICE_UNAVAILABLE, message),
             PushError::Internal(_) => IngestError::new(StatusCode::INTERNAL_SERVER_ERROR, message),
+            PushError::SchemaRefused(_) => IngestError::new(StatusCode::UNPROCESSABLE_ENTITY, message),
         }
     }
 }

@@ -160,25 +160,42 @@ impl LogError {
 
 pub type LogResult<T> = Result<T, LogError>;
 
+/// The most a record's framing (varints, attributes) adds to its key, value and headers.
+const RECORD_FRAMING: usize = 64;
+
 /// A record's size as a Kafka producer counts it against `message.max.bytes`: key, value,
-/// header names and values, plus the most a record's framing can take (varints, attributes).
+/// header names and values, plus the framing.
 pub fn record_bytes(r: &LogRecord) -> usize {
-    const FRAMING: usize = 64;
     r.key.as_ref().map_or(0, |k| k.len())
         + r.value.as_ref().map_or(0, |v| v.len())
         + r.headers
             .iter()
             .map(|(k, v)| k.len() + v.as_ref().map_or(0, |v| v.len()) + 10)
             .sum::<usize>()
-        + FRAMING
+        + RECORD_FRAMING
+}
+
+/// (its size, the limit) when `r` is larger than `max`.
+pub fn too_large(r: &LogRecord, max: Option<usize>) -> Option<(usize, usize)> {
+    let max = max?;
+    let size = record_bytes(r);
+    (size > max).then_some((size, max))
+}
+
+/// Whether a keyless, headerless record of `value_len` bytes is larger than `max`.
+pub fn value_too_large(value_len: usize, max: usize) -> bool {
+    value_len + RECORD_FRAMING > max
+}
+
+/// What [`LogError::RecordTooLarge`] says, for `what` ("record 3", "the record").
+pub fn too_large_message(what: &str, size: usize, max: usize) -> String {
+    format!("{what} is {size} bytes, larger than the log takes ({max} bytes: producer.message.max.bytes)")
 }
 
 /// The first record of `records` larger than `max`, as the error an append gives for it.
 pub fn oversized(records: &[LogRecord], max: Option<usize>) -> Option<LogError> {
-    let max = max?;
     records.iter().enumerate().find_map(|(index, r)| {
-        let size = record_bytes(r);
-        (size > max).then_some(LogError::RecordTooLarge { index, size, max })
+        too_large(r, max).map(|(size, max)| LogError::RecordTooLarge { index, size, max })
     })
 }
 

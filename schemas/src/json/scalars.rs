@@ -94,6 +94,9 @@ pub fn integral_literal(text: &str) -> Option<i64> {
     }
     // The digits, and where the decimal point sits among them after the exponent.
     let digits: Vec<u8> = int_part.bytes().chain(frac_part.bytes()).collect();
+    if digits.iter().all(|&d| d == b'0') {
+        return Some(0);
+    }
     let point = i64::try_from(int_part.len()).ok()?.checked_add(exponent)?;
     let point = usize::try_from(point.max(0)).ok()?;
     if point > digits.len() + 19 {
@@ -138,6 +141,8 @@ mod tests {
             ("1e-2", None),
             ("15e-1", None),
             ("1e400", None),
+            ("0e20", Some(0)),
+            ("-0.0e25", Some(0)),
         ] {
             assert_eq!(integral_literal(text), want, "{text}");
         }

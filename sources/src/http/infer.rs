@@ -56,7 +56,7 @@ pub fn widen(current: Option<&Arc<Schema>>, records: &[Option<&J>]) -> Option<Ar
 /// The namespace of inferred nested structs' names.
 pub const NESTED_NAMESPACE: &str = "weir.inferred";
 
-/// Names every nested struct after its path (`weir.inferred.address`,
+/// Names every nested struct that has no name yet after its path (`weir.inferred.address`,
 /// `weir.inferred.address.geo`; an array's element struct after the array field). A converter
 /// would otherwise number unnamed structs in the order met (`ConnectDefault2`, `3`, ...), so a
 /// struct added in an earlier field would rename every later one, and the registry would
@@ -68,14 +68,25 @@ fn name_nested(root: &mut Schema) {
     fn walk(s: &mut Schema, path: &str) {
         match s.kind {
             SchemaKind::Struct => {
-                if !path.is_empty() {
+                if !path.is_empty() && s.name.is_none() {
                     s.name = Some(format!("{NESTED_NAMESPACE}.{path}"));
                 }
+                // Sibling fields whose names scrub alike (`a-b`, `a_b`) get `_2`, `_3`, ... in
+                // field order: fields are only ever appended, so the names stay put.
+                let mut used: Vec<String> = Vec::with_capacity(s.fields.len());
                 for f in &mut s.fields {
+                    let base = segment(&f.name);
+                    let mut seg = base.clone();
+                    let mut n = 1;
+                    while used.contains(&seg) {
+                        n += 1;
+                        seg = format!("{base}_{n}");
+                    }
+                    used.push(seg.clone());
                     let child = if path.is_empty() {
-                        segment(&f.name)
+                        seg
                     } else {
-                        format!("{path}.{}", segment(&f.name))
+                        format!("{path}.{seg}")
                     };
                     walk(Arc::make_mut(&mut f.schema), &child);
                 }
@@ -110,9 +121,9 @@ fn segment(name: &str) -> String {
 
 /// A registered schema as the base to widen from (the subject's latest version read back as
 /// Connect, after a restart): a struct, the record itself required, with what inference never
-/// writes (names, docs, versions, parameters, defaults: the reading converter's bookkeeping)
-/// left out at every depth, so the converter derives from it the very schema that was
-/// registered. None when it is not a struct.
+/// writes (docs, versions, parameters, defaults: the reading converter's bookkeeping) left out
+/// at every depth, and struct names kept, so the converter derives from it the very schema that
+/// was registered. None when it is not a struct.
 pub fn rebase(registered: &Schema) -> Option<Schema> {
     if registered.kind != SchemaKind::Struct {
         return None;
@@ -126,11 +137,18 @@ pub fn rebase(registered: &Schema) -> Option<Schema> {
 fn bare(s: &Schema) -> Schema {
     let sub = |x: &Option<Arc<Schema>>| x.as_deref().map(|x| Arc::new(bare(x)));
     let mut out = match s.kind {
-        SchemaKind::Struct => Schema::structure(
-            s.fields
-                .iter()
-                .map(|f| (f.name.clone(), Arc::new(bare(&f.schema)))),
-        ),
+        // A struct keeps its name: the registered record or message type's name (a user's
+        // `Address`, or an earlier inference's `weir.inferred.address`), which the converter
+        // writes back unchanged; the registry would refuse a renamed one.
+        SchemaKind::Struct => {
+            let mut st = Schema::structure(
+                s.fields
+                    .iter()
+                    .map(|f| (f.name.clone(), Arc::new(bare(&f.schema)))),
+            );
+            st.name.clone_from(&s.name);
+            st
+        }
         kind => Schema {
             key_schema: sub(&s.key_schema),
             value_schema: sub(&s.value_schema),
@@ -372,21 +390,23 @@ mod tests {
             &[json!({"id": 1, "tags": ["a"], "address": {"city": "Oslo"}, "score": 1.5})],
         )
         .unwrap_or_else(|| panic!("no schema"));
-        // As a converter reads it back: names, parameters, defaults of its own.
+        // As a converter reads it back: parameters and defaults of its own; the struct names
+        // it wrote (an unnamed root reads back unnamed, `ConnectDefault` being a converter's).
         let mut read = Schema::clone(&inferred);
-        read.name = Some("ConnectDefault".into());
         read.optional = true;
         for f in &mut read.fields {
             let mut fs = Schema::clone(&f.schema);
             fs.default = Some(schemas::Value::Null);
             fs.parameters
                 .insert("io.confluent.connect.protobuf.Tag".into(), "1".into());
-            if fs.kind == SchemaKind::Struct {
-                fs.name = Some("ConnectDefault2".into());
-            }
             f.schema = Arc::new(fs);
         }
         assert_eq!(rebase(&read).as_ref(), Some(&*inferred));
+        // A name the registered schema gives a struct (a user's own record) is kept.
+        let mut user = Schema::clone(&inferred);
+        user.name = Some("shop.Customer".into());
+        let rebased = rebase(&user).unwrap_or_else(|| panic!("not a struct"));
+        assert_eq!(rebased.name.as_deref(), Some("shop.Customer"));
         assert!(rebase(&Schema::new(SchemaKind::String)).is_none());
     }
 

@@ -283,11 +283,10 @@ fn schema_id(obj: &Map<String, J>, name: &str) -> Result<Option<i32>, ProxyError
 /// fraction (`1.5`) is None: Jackson would drop it, which changes what the client asked for.
 fn integer(v: &J) -> Option<i64> {
     match v {
-        J::Number(n) => n.as_i64().or_else(|| {
-            n.as_f64()
-                .filter(|f| f.fract() == 0.0 && f.abs() <= 9.007_199_254_740_992e15)
-                .map(|f| f as i64)
-        }),
+        // `1.0` and `1e0` as Jackson takes them; `1.0000000000000001` is not a whole number.
+        J::Number(n) => n
+            .as_i64()
+            .or_else(|| schemas::json::scalars::integral_literal(&n.to_string())),
         J::String(s) => s.trim().parse::<i64>().ok(),
         _ => None,
     }
