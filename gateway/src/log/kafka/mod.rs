@@ -64,6 +64,9 @@ pub(crate) struct Inner {
     pub(crate) partitions: PartitionCache,
     sticky: AtomicU32,
     closed: AtomicBool,
+    /// When the last reachability probe (while every broker was reported down) failed: appends
+    /// within a second of it fail at once instead of each probing the cluster again.
+    probe_failed: parking_lot::Mutex<Option<std::time::Instant>>,
 }
 
 impl Inner {
@@ -95,6 +98,19 @@ impl Inner {
         if !self.producer.context().cluster_down() {
             return Ok(());
         }
+        let unreachable = || {
+            LogError::Unavailable(format!(
+                "appending to topic {topic}: the Kafka cluster at bootstrap.servers={} is unreachable (all brokers down); nothing was sent",
+                self.config.bootstrap_servers
+            ))
+        };
+        if self
+            .probe_failed
+            .lock()
+            .is_some_and(|at| at.elapsed() < Duration::from_secs(1))
+        {
+            return Err(unreachable());
+        }
         let inner = Arc::clone(self);
         let answered = tokio::task::spawn_blocking(move || {
             inner
@@ -106,13 +122,12 @@ impl Inner {
         .await
         .unwrap_or(false);
         if answered {
+            *self.probe_failed.lock() = None;
             self.producer.context().cluster_up();
             return Ok(());
         }
-        Err(LogError::Unavailable(format!(
-            "appending to topic {topic}: the Kafka cluster at bootstrap.servers={} is unreachable (all brokers down); nothing was sent",
-            self.config.bootstrap_servers
-        )))
+        *self.probe_failed.lock() = Some(std::time::Instant::now());
+        Err(unreachable())
     }
 
     /// Metadata of one topic or of all, fetched on the blocking pool.
@@ -492,6 +507,7 @@ impl KafkaLog {
             partitions: PartitionCache::new(metadata_max_age),
             sticky: AtomicU32::new(0),
             closed: AtomicBool::new(false),
+            probe_failed: parking_lot::Mutex::new(None),
         });
         let probe = Arc::clone(&inner);
         let answered = tokio::task::spawn_blocking(move || {
