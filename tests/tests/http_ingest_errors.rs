@@ -284,26 +284,3 @@ fn after_a_restart_nested_structs_keep_their_names_and_nothing_new_is_registered
         assert_eq!(versions(weir, &subject), json!([1, 2]), "{c}");
     }
 }
-
-#[test]
-fn a_schema_the_registry_refuses_outright_refuses_the_push_and_dead_letters_nothing() {
-    // Not a widening: the subject takes no registration at all (READONLY). The records are not
-    // at fault, so even with errors.tolerance=all none of them goes to the dead-letter queue.
-    let run = Run::start(Backend::Embedded, "");
-    let weir = run.weir();
-    let (status, body) = weir.put("/mode/ro-value?force=true", &json!({"mode": "READONLY"}));
-    assert_eq!(status, 200, "{body}");
-    avro_source(
-        weir,
-        "in",
-        "ro",
-        json!({"value.schema.infer": "true", "errors.tolerance": "all",
-               "errors.deadletterqueue.topic.name": "ro-dlq"}),
-    );
-    let (status, body) = push(weir, "in", r#"[{"id": 1}, {"id": 2}]"#);
-    assert_eq!(status, 422, "{body}");
-    let m = body["message"].as_str().unwrap();
-    assert!(m.contains("refused") && m.contains("ro-value"), "{body}");
-    assert_eq!(run.records_in("ro"), 0);
-    assert_eq!(run.records_in("ro-dlq"), 0);
-}

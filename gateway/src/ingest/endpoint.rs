@@ -234,8 +234,9 @@ impl HttpEndpoint {
             Encoded::SchemaRefused(refusal) => {
                 // A widened schema the registry refused: the records that fit the schema as it
                 // was are written under it, the ones that need the new fields are refused with
-                // the registry's reason. Any other refusal is not the records' doing: the push
-                // is refused as a whole (never dead-lettered).
+                // the registry's reason. A refusal of a schema the records did not bring (a
+                // fixed one, the schema as it was) is not their doing: the push is refused as a
+                // whole (never dead-lettered).
                 let widened = schema.as_ref().is_some_and(|s| !same(Some(s), base.as_ref()));
                 match (&base, widened) {
                     (Some(b), true) => {
@@ -261,6 +262,10 @@ impl HttpEndpoint {
                             Encoded::SchemaRefused(m) => return Err(PushError::SchemaRefused(m)),
                         }
                     }
+                    // No schema before this push: the records alone define the one refused,
+                    // so they are what is refused (by index, to the dead-letter queue with
+                    // errors.tolerance=all).
+                    (None, _) => (Vec::new(), all_refused(total, &refusal)),
                     _ => return Err(PushError::SchemaRefused(refusal)),
                 }
             }
@@ -672,6 +677,15 @@ fn refusals(checked: &check::Checked) -> Vec<RecordError> {
                 index,
                 message: m.clone(),
             })
+        })
+        .collect()
+}
+
+fn all_refused(total: usize, message: &str) -> Vec<RecordError> {
+    (0..total)
+        .map(|index| RecordError {
+            index,
+            message: message.to_owned(),
         })
         .collect()
 }
