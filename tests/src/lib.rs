@@ -236,6 +236,30 @@ impl Weir {
         (status, value)
     }
 
+    /// Sends one request with a body and these headers; the status and the body as JSON.
+    pub fn call_with_headers(
+        &self,
+        method: &str,
+        path: &str,
+        body: &str,
+        headers: &[(&str, &str)],
+    ) -> (u16, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = self
+            .http
+            .request(method, format!("{}{}", self.url, path))
+            .body(body.to_owned());
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let resp = req
+            .send()
+            .unwrap_or_else(|e| panic!("request {path} failed: {e}"));
+        let status = resp.status().as_u16();
+        let text = resp.text().expect("read body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
     pub fn get(&self, path: &str) -> (u16, Value) {
         self.call("GET", path, None)
     }

@@ -284,3 +284,70 @@ fn after_a_restart_nested_structs_keep_their_names_and_nothing_new_is_registered
         assert_eq!(versions(weir, &subject), json!([1, 2]), "{c}");
     }
 }
+
+#[test]
+fn a_null_for_an_optional_json_schema_property_counts_as_left_out_and_compressed_bodies_are_415() {
+    let run = Run::start(Backend::Embedded, "");
+    let weir = run.weir();
+    let schema = r#"{"type":"object","properties":{"id":{"type":"integer"},"age":{"type":"integer"},"tags":{"type":"array","items":{"type":"string"}}},"required":["id"]}"#;
+    source(
+        weir,
+        "in",
+        json!({"topic": "people", "value.schema": schema, "value.schema.type": "JSON",
+               "value.converter": "JsonSchemaConverter"}),
+    );
+    assert_eq!(
+        push(weir, "in", r#"[{"id": 5, "age": null}, {"id": 6, "tags": null}]"#),
+        (200, json!({"accepted": 2}))
+    );
+    // A required property is still required, null or not.
+    let (status, body) = push(weir, "in", r#"[{"id": null, "age": 3}]"#);
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(run.records_in("people"), 2);
+
+    let (status, body) = weir.call_with_headers(
+        "POST",
+        "/ingest/in",
+        r#"[{"id": 7}]"#,
+        &[("Content-Type", "application/json"), ("Content-Encoding", "gzip")],
+    );
+    assert_eq!(status, 415, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("gzip"), "{body}");
+}
+
+#[test]
+fn protobuf_unsigned_64_bit_fields_take_their_whole_range_and_no_negative() {
+    let run = Run::start(Backend::Embedded, "");
+    let weir = run.weir();
+    let out = run.path("out.jsonl");
+    let schema = "syntax = \"proto3\";\nmessage U { uint32 a = 1; uint64 b = 2; fixed64 d = 3; }\n";
+    source(
+        weir,
+        "in",
+        json!({"topic": "u", "value.schema": schema, "value.schema.type": "PROTOBUF",
+               "value.converter": "ProtobufConverter"}),
+    );
+    sink(weir, "out", "u", &out, "ProtobufConverter");
+    for bad in [
+        r#"[{"b": -5}]"#,
+        r#"[{"d": -1}]"#,
+        r#"[{"b": 18446744073709551616}]"#,
+    ] {
+        let (status, body) = push(weir, "in", bad);
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert!(message(&body, 0).contains("unsigned"), "{bad}: {body}");
+    }
+    assert_eq!(
+        push(
+            weir,
+            "in",
+            r#"[{"a": 1, "b": 18446744073709551615, "d": 9223372036854775808}]"#
+        ),
+        (200, json!({"accepted": 1}))
+    );
+    assert_eq!(run.records_in("u"), 1);
+    // Read back as Confluent's converter holds them: the same 64 bits in a Connect int64.
+    let lines = wait_lines(&out, 1, Duration::from_secs(20));
+    let v: Value = serde_json::from_str(&lines[0]).unwrap();
+    assert_eq!((v["b"].clone(), v["d"].clone()), (json!(-1), json!(i64::MIN)));
+}

@@ -75,6 +75,9 @@ pub fn fixed(loaded: &Loaded, raw: &[&[u8]]) -> Checked {
         for (value, json) in values.iter_mut().zip(&parsed) {
             if let (Ok(_), Ok(json)) = (&*value, json)
                 && let Some(e) = validator.iter_errors(json).next()
+                // A null property counts as left out (and is written so) when that is what
+                // the schema takes: `"age": null` for an optional `"age": {"type": "integer"}`.
+                && validator.iter_errors(&without_nulls(json)).next().is_some()
             {
                 let path = e.instance_path().to_string();
                 let at = path.trim_start_matches('/').replace('/', ".");
@@ -89,5 +92,20 @@ pub fn fixed(loaded: &Loaded, raw: &[&[u8]]) -> Checked {
     Checked {
         schema: Some(schema),
         values,
+    }
+}
+
+/// `json` with every object property whose value is null left out, at any depth.
+fn without_nulls(json: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match json {
+        J::Object(map) => J::Object(
+            map.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), without_nulls(v)))
+                .collect(),
+        ),
+        J::Array(items) => J::Array(items.iter().map(without_nulls).collect()),
+        other => other.clone(),
     }
 }

@@ -212,6 +212,17 @@ pub async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<
             format!("the request body is larger than http.max.body.bytes ({limit} bytes)"),
         )
     };
+    if let Some(encoding) = headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|e| !e.is_empty() && !e.eq_ignore_ascii_case("identity"))
+    {
+        return Err(IngestError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("Content-Encoding {encoding} is not supported: send the body uncompressed"),
+        ));
+    }
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())

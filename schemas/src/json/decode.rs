@@ -82,6 +82,30 @@ fn integer(json: &J, path: &Path<'_>, what: &str, min: i64, max: i64) -> Result<
         .ok_or_else(|| expected(path, what, json))
 }
 
+/// Confluent's ProtobufData keeps a `uint64` / `fixed64` field in a Connect int64 (Java's long,
+/// the same 64 bits): such a field takes 0 ..= 18446744073709551615 from JSON, never a negative.
+pub(crate) fn unsigned_64(schema: &Schema) -> bool {
+    matches!(
+        schema
+            .parameters
+            .get("io.confluent.connect.protobuf.Type")
+            .map(String::as_str),
+        Some("uint64" | "fixed64")
+    )
+}
+
+/// A `uint64` / `fixed64` value: its 64 bits as the int64 Connect holds.
+fn unsigned(json: &J, path: &Path<'_>) -> Result<i64, String> {
+    let what = "an unsigned 64-bit integer (0 to 18446744073709551615)";
+    let J::Number(n) = json else {
+        return Err(expected(path, what, json));
+    };
+    let v = n
+        .as_u64()
+        .or_else(|| super::scalars::integral_literal(&n.to_string()).and_then(|i| u64::try_from(i).ok()));
+    v.map(|v| v as i64).ok_or_else(|| expected(path, what, json))
+}
+
 pub(crate) fn convert(
     schema: &Schema,
     json: &J,
@@ -150,6 +174,7 @@ pub(crate) fn convert(
         SchemaKind::Int32 => {
             Value::Int32(integer(json, path, "an int32", i32::MIN.into(), i32::MAX.into())? as i32)
         }
+        SchemaKind::Int64 if unsigned_64(schema) => Value::Int64(unsigned(json, path)?),
         SchemaKind::Int64 => Value::Int64(integer(json, path, "an int64", i64::MIN, i64::MAX)?),
         SchemaKind::Float32 => {
             let v = json.as_f64().ok_or_else(|| expected(path, "a float", json))?;

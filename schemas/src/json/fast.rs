@@ -18,9 +18,11 @@ use super::scalars::{BoolVisitor, FloatVisitor, IntVisitor, declined as give_up,
 use crate::data::{DATE, DECIMAL, TIME};
 use crate::{Schema, SchemaKind, Value};
 
-/// True when the fast path can read values of this schema (no Decimal anywhere).
+/// True when the fast path can read values of this schema (no Decimal and no unsigned 64-bit
+/// Protobuf field anywhere).
 pub(crate) fn supported(schema: &Schema) -> bool {
     schema.name.as_deref() != Some(DECIMAL)
+        && !super::decode::unsigned_64(schema)
         && schema.fields.iter().all(|f| supported(&f.schema))
         && schema.key_schema.as_deref().is_none_or(supported)
         && schema.value_schema.as_deref().is_none_or(supported)

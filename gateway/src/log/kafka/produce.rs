@@ -193,7 +193,24 @@ pub(crate) async fn append(
         },
     );
     if let Some(e) = state.error {
-        return Err(failed(&e));
+        let uncertain = state.offsets.values().any(|o| !o.is_empty())
+            || e.rdkafka_error_code().is_some_and(|c| {
+                matches!(
+                    c,
+                    RDKafkaErrorCode::MessageTimedOut | RDKafkaErrorCode::RequestTimedOut
+                )
+            });
+        return Err(match failed(&e) {
+            // A record that timed out may have reached the broker before its answer was lost,
+            // and others of the batch may be written: the caller must not be told "nothing".
+            LogError::Unavailable(m) if uncertain => LogError::Unavailable(format!(
+                "{m}; some of the records may have been written all the same (a retry may write them twice)"
+            )),
+            LogError::Storage(m) if uncertain => LogError::Storage(format!(
+                "{m}; some of the records may have been written all the same (a retry may write them twice)"
+            )),
+            other => other,
+        });
     }
     for offsets in state.offsets.values_mut() {
         offsets.sort_unstable();
