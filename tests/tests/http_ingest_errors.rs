@@ -351,3 +351,46 @@ fn protobuf_unsigned_64_bit_fields_take_their_whole_range_and_no_negative() {
     let v: Value = serde_json::from_str(&lines[0]).unwrap();
     assert_eq!((v["b"].clone(), v["d"].clone()), (json!(-1), json!(i64::MIN)));
 }
+
+#[test]
+fn a_fixed_avro_union_takes_a_bare_value_when_exactly_one_branch_does() {
+    let run = Run::start(Backend::Embedded, "");
+    let weir = run.weir();
+    let out = run.path("out.jsonl");
+    let schema = r#"{"type":"record","name":"M","fields":[{"name":"id","type":"long"},
+        {"name":"x","type":["null","int","double"],"default":null},
+        {"name":"y","type":["null","string","long"],"default":null}]}"#;
+    source(
+        weir,
+        "in",
+        json!({"topic": "m", "value.schema": schema, "value.converter": "AvroConverter"}),
+    );
+    sink(weir, "out", "m", &out, "AvroConverter");
+    assert_eq!(
+        push(
+            weir,
+            "in",
+            r#"[{"id": 1, "x": 2.5, "y": "s"}, {"id": 2, "x": {"int": 2}, "y": 7}, {"id": 3}]"#
+        ),
+        (200, json!({"accepted": 3}))
+    );
+    // 2 fits int and double alike: the writer must say which.
+    let (status, body) = push(weir, "in", r#"[{"id": 4, "x": 2}]"#);
+    assert_eq!(status, 400, "{body}");
+    let m = message(&body, 0);
+    assert!(
+        m.contains("field x") && m.contains("ambiguous") && m.contains("int, double"),
+        "{body}"
+    );
+    let (status, body) = push(weir, "in", r#"[{"id": 5, "y": true}]"#);
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        message(&body, 0).contains("fits none of the union's branches"),
+        "{body}"
+    );
+    assert_eq!(run.records_in("m"), 3);
+    let lines = wait_lines(&out, 3, Duration::from_secs(20));
+    let first: Value = serde_json::from_str(&lines[0]).unwrap();
+    assert_eq!(first["x"], json!({"int": null, "double": 2.5}));
+    assert_eq!(first["y"], json!({"string": "s", "long": null}));
+}

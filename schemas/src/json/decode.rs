@@ -219,6 +219,9 @@ pub(crate) fn convert(
         }
         SchemaKind::Map => map_value(schema, json, options, path)?,
         SchemaKind::Struct if options.dialect.is_union(schema) => union_value(schema, json, options, path)?,
+        SchemaKind::Struct if is_bare_avro_union_value(schema, json) => {
+            bare_union_value(schema, json, options, path)?
+        }
         SchemaKind::Struct => {
             let J::Object(object) = json else {
                 return Err(expected(path, "an object (struct)", json));
@@ -236,6 +239,61 @@ pub(crate) fn convert(
             Value::Struct(out)
         }
     })
+}
+
+/// Confluent's AvroData name for the struct a multi-branch Avro union becomes.
+const AVRO_UNION: &str = "io.confluent.connect.avro.Union";
+
+/// A value for an Avro union struct written bare (`2.5`, `"text"`) rather than in the struct's
+/// own form (`{"double": 2.5}`, an object whose keys are branch names).
+fn is_bare_avro_union_value(schema: &Schema, json: &J) -> bool {
+    schema.name.as_deref() == Some(AVRO_UNION)
+        && !json.is_null()
+        && !matches!(json, J::Object(o) if !o.is_empty() && o.keys().all(|k| schema.field(k).is_some()))
+}
+
+/// A bare union value: the one branch that takes it. None or several is an error naming the
+/// branches, so a value is never put in a branch the writer did not mean (`2` fits both int
+/// and double: write `{"int": 2}` or `{"double": 2}`).
+fn bare_union_value(
+    schema: &Schema,
+    json: &J,
+    options: &JsonOptions,
+    path: &Path<'_>,
+) -> Result<Value, String> {
+    let mut taken = Vec::new();
+    for (i, f) in schema.fields.iter().enumerate() {
+        if let Ok(v) = convert(&f.schema, json, options, path) {
+            taken.push((i, v));
+        }
+    }
+    let names = |idx: &mut dyn Iterator<Item = usize>| {
+        idx.filter_map(|i| schema.fields.get(i).map(|f| f.name.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match taken.len() {
+        1 => {
+            let (i, v) = taken.remove(0);
+            let mut out = vec![Value::Null; schema.fields.len()];
+            if let Some(slot) = out.get_mut(i) {
+                *slot = v;
+            }
+            Ok(Value::Struct(out))
+        }
+        0 => Err(format!(
+            "{}{} fits none of the union's branches ({})",
+            path.prefix(),
+            describe(json),
+            names(&mut (0..schema.fields.len()))
+        )),
+        _ => Err(format!(
+            "{}ambiguous union value: branches {} all take {}; write it as {{\"<branch>\": value}}",
+            path.prefix(),
+            names(&mut taken.iter().map(|(i, _)| *i)),
+            describe(json)
+        )),
+    }
 }
 
 /// A `oneOf` struct (Confluent's JSON Schema mapping): the first field whose type takes the
