@@ -347,3 +347,52 @@ pub fn header(r: &ConsumedRecord, name: &str) -> Option<String> {
         .and_then(|(_, v)| v.as_ref())
         .map(|v| String::from_utf8_lossy(v).into_owned())
 }
+
+/// Calls as a REST Proxy v2 client makes them.
+pub mod proxy {
+    use super::{block_on, open_embedded, read_whole_topic};
+    use crate::{Value, Weir};
+    use gateway::log::ConsumedRecord;
+
+    /// The content types a proxy client sends.
+    pub const V2: &str = "application/vnd.kafka.v2+json";
+    pub const BINARY: &str = "application/vnd.kafka.binary.v2+json";
+    pub const AVRO: &str = "application/vnd.kafka.avro.v2+json";
+    pub const JSONSCHEMA: &str = "application/vnd.kafka.jsonschema.v2+json";
+
+    /// Stops the worker, then every record of `topic` in its embedded log, read to the end (so a
+    /// record written by mistake is seen).
+    pub fn embedded_records(weir: Weir, topic: &str) -> Vec<ConsumedRecord> {
+        let dir = weir.dir.clone();
+        weir.terminate();
+        block_on(async {
+            let log = open_embedded(&dir).await;
+            read_whole_topic(&*log, topic).await
+        })
+    }
+
+    /// A POST as a proxy client sends it: status, the answer's Content-Type, the JSON body.
+    pub fn send(weir: &Weir, path: &str, content_type: Option<&str>, body: &str) -> (u16, String, Value) {
+        let client = reqwest::blocking::Client::new();
+        let mut req = client
+            .post(format!("{}{path}", weir.url))
+            .header("Accept", "application/vnd.kafka.v2+json")
+            .body(body.to_owned());
+        if let Some(ct) = content_type {
+            req = req.header("Content-Type", ct);
+        }
+        let resp = req.send().expect("a proxy answer");
+        let status = resp.status().as_u16();
+        let ct = resp
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().expect("a proxy answer").to_owned())
+            .unwrap_or_default();
+        let text = resp.text().expect("a proxy answer");
+        (
+            status,
+            ct,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+}
